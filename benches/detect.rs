@@ -1,0 +1,65 @@
+//! Criterion bench of the per-post path: decode → normalise → detect → score, on a
+//! typical 300-byte post, with the development profile and with a profile of 100,000
+//! products (names and aliases). Also times building that large rule set.
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use postwatch::alert::Fingerprinter;
+use postwatch::detect::RuleSet;
+use postwatch::detect::rules::load_packs;
+use postwatch::pipeline::Detector;
+use postwatch::profile::Profile;
+use postwatch::verdict::Severity;
+use std::hint::black_box;
+use std::time::Instant;
+
+const DEV_PROFILE: &str = include_str!("../../shared/eval/profile.yaml");
+
+/// A typical post: about 300 bytes, one product, a price, a handle, a link.
+const TYPICAL_POST: &str = r#"{"id":"x-1","platform":"x","account":{"handle":"@jdevries_zephyr"},"created_at":"2026-06-01T10:00:00Z","text":"Goedemorgen! Net de nieuwe Vista 55 OLED uitgepakt in de winkel in Utrecht, wat een beeld zeg. Klanten vragen of de actieprijs van €1.299 nog tot zondag geldt, ja dus. Meer info op zephyr.nl/vista of bel de klantenservice. Fijne dag allemaal en tot straks bij de demo!"}"#;
+
+fn large_profile(products: usize) -> String {
+    let mut yaml = String::from(DEV_PROFILE);
+    for index in 0..products {
+        yaml.push_str(&format!(
+            "  - name: \"Catalogus Artikel {index} Pro\"\n    aliases: [\"CA{index}\", \"Artikel{index}X\"]\n    list_price: {}.00\n    currency: EUR\n",
+            100 + index % 900
+        ));
+    }
+    yaml
+}
+
+fn detector(profile_yaml: &str) -> Detector {
+    let profile = Profile::parse(profile_yaml).expect("profile");
+    let rules = RuleSet::build(load_packs(&[]).expect("packs"), profile).expect("rule set");
+    Detector {
+        rules,
+        fingerprinter: Fingerprinter::new(b"bench"),
+        alert_min_severity: Severity::Warning,
+    }
+}
+
+fn bench(criterion: &mut Criterion) {
+    let small = detector(DEV_PROFILE);
+    let yaml = large_profile(100_000);
+    let started = Instant::now();
+    let large = detector(&yaml);
+    println!(
+        "build: rule set with 100,000 products ({} patterns) built in {:.2} s",
+        large.rules.pattern_count(),
+        started.elapsed().as_secs_f64()
+    );
+    let now = chrono::Utc::now();
+    let bytes = TYPICAL_POST.as_bytes();
+    criterion.bench_function("per_post/dev_profile", |b| {
+        b.iter(|| black_box(small.process(black_box(bytes), now)))
+    });
+    criterion.bench_function("per_post/100k_products", |b| {
+        b.iter(|| black_box(large.process(black_box(bytes), now)))
+    });
+    criterion.bench_function("decode_only", |b| {
+        b.iter(|| black_box(postwatch::post::decode(black_box(bytes))))
+    });
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

@@ -1,0 +1,157 @@
+//! The alert stage: a verdict at or above the alert threshold becomes an alert record
+//! with a deterministic dedup key and redacted evidence only.
+
+use crate::post::Post;
+use crate::verdict::{AccountRole, Category, Severity, Verdict};
+use chrono::{DateTime, Utc};
+use hmac::{Hmac, Mac};
+use serde::{Deserialize, Serialize};
+use sha2::Sha256;
+
+/// Version of the alert record format on `postwatch.alerts`.
+pub const ALERT_SCHEMA_VERSION: u32 = 1;
+
+/// One piece of redacted evidence.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Evidence {
+    pub rule: String,
+    pub category: Category,
+    pub excerpt: String,
+}
+
+/// The record produced to `postwatch.alerts`, keyed by `dedup_key`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AlertRecord {
+    pub schema_version: u32,
+    /// Deterministic per post: a repeat of the same post has the same alert id.
+    pub alert_id: String,
+    /// Deterministic per leak (see `dedup_key`).
+    pub dedup_key: String,
+    pub post_id: String,
+    pub post_url: Option<String>,
+    pub platform: String,
+    pub brand: Option<String>,
+    pub account_role: AccountRole,
+    pub categories: Vec<Category>,
+    pub severity: Severity,
+    pub leak_score: u8,
+    pub reputation_score: u8,
+    pub rules: Vec<String>,
+    pub evidence: Vec<Evidence>,
+    pub post_created_at: DateTime<chrono::FixedOffset>,
+    pub detected_at: DateTime<Utc>,
+}
+
+/// Computes keys with a secret so that a key never lets anyone guess a short
+/// identifier (a BSN has only 10^9 values) by hashing candidates.
+#[derive(Clone)]
+pub struct Fingerprinter {
+    key: Vec<u8>,
+}
+
+impl std::fmt::Debug for Fingerprinter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Fingerprinter { key: <redacted> }")
+    }
+}
+
+impl Fingerprinter {
+    pub fn new(key: &[u8]) -> Fingerprinter {
+        Fingerprinter { key: key.to_vec() }
+    }
+
+    /// HMAC-SHA-256 of the length-prefixed parts, hex, first 16 bytes.
+    fn digest(&self, parts: &[&[u8]]) -> String {
+        let mut mac =
+            Hmac::<Sha256>::new_from_slice(&self.key).expect("HMAC takes a key of any length");
+        for part in parts {
+            mac.update(&(part.len() as u64).to_be_bytes());
+            mac.update(part);
+        }
+        hex::encode(&mac.finalize().into_bytes()[..16])
+    }
+
+    /// The dedup key of a verdict.
+    ///
+    /// A leak is keyed by what leaked, not by the post: the same secret, IBAN or
+    /// codename reposted in ten replies is one incident, for one brand. A
+    /// reputation-only verdict is keyed by the post (two customers' complaints are
+    /// two alerts).
+    pub fn dedup_key(&self, post: &Post, verdict: &Verdict) -> String {
+        let brand = post.brand.as_deref().unwrap_or("").to_lowercase();
+        let mut leak_parts: Vec<String> = verdict
+            .findings
+            .iter()
+            .filter(|finding| finding.category.is_leak())
+            .map(|finding| {
+                let value = post.text.get(finding.start..finding.end).unwrap_or("");
+                let folded = crate::normalize::normalize(value).text;
+                format!("{}\u{0}{folded}", finding.rule)
+            })
+            .collect();
+        if leak_parts.is_empty() {
+            let digest = self.digest(&[
+                b"post",
+                post.platform.as_str().as_bytes(),
+                post.id.as_bytes(),
+            ]);
+            return format!("pw1-post-{digest}");
+        }
+        leak_parts.sort();
+        leak_parts.dedup();
+        let mut parts: Vec<&[u8]> = vec![b"leak", brand.as_bytes()];
+        parts.extend(leak_parts.iter().map(|part| part.as_bytes()));
+        format!("pw1-leak-{}", self.digest(&parts))
+    }
+
+    /// The alert id: one per post, the same on every repeat of that post.
+    pub fn alert_id(&self, post: &Post) -> String {
+        self.digest(&[
+            b"alert",
+            post.platform.as_str().as_bytes(),
+            post.id.as_bytes(),
+        ])
+    }
+}
+
+/// Builds the alert record for a verdict.
+pub fn alert_record(
+    fingerprinter: &Fingerprinter,
+    post: &Post,
+    verdict: &Verdict,
+    detected_at: DateTime<Utc>,
+) -> AlertRecord {
+    let mut rules: Vec<String> = verdict
+        .findings
+        .iter()
+        .map(|finding| finding.rule.clone())
+        .collect();
+    rules.sort();
+    rules.dedup();
+    AlertRecord {
+        schema_version: ALERT_SCHEMA_VERSION,
+        alert_id: fingerprinter.alert_id(post),
+        dedup_key: fingerprinter.dedup_key(post, verdict),
+        post_id: post.id.clone(),
+        post_url: post.url.clone(),
+        platform: post.platform.as_str().to_string(),
+        brand: post.brand.clone(),
+        account_role: verdict.account_role,
+        categories: verdict.categories.clone(),
+        severity: verdict.severity,
+        leak_score: verdict.leak_score,
+        reputation_score: verdict.reputation_score,
+        rules,
+        evidence: verdict
+            .findings
+            .iter()
+            .map(|finding| Evidence {
+                rule: finding.rule.clone(),
+                category: finding.category,
+                excerpt: finding.excerpt.clone(),
+            })
+            .collect(),
+        post_created_at: post.created_at,
+        detected_at,
+    }
+}

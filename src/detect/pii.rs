@@ -1,0 +1,1450 @@
+//! Personal data in a post: e-mail addresses, phone numbers, IBANs, payment cards,
+//! Dutch BSNs, passport/ID numbers, and birth dates or home addresses next to a name.
+//!
+//! Everything here works on the ORIGINAL post text, so every [`Hit`] carries byte
+//! offsets a reader can slice the post with. Identifiers that have a checksum (IBAN
+//! mod-97, card Luhn, BSN 11-proof) are only reported when the checksum holds; a
+//! number that fails it is not personal data, it is a typo or a look-alike.
+//!
+//! Precision matters more than recall for the unvalidated kinds: a post full of order,
+//! tracking and serial numbers must not light up. Hence the digit boundaries, the
+//! Dutch number plan for phones and the context words for BSN, passport, birth date
+//! and address.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use crate::detect::hit::{Hit, Sensitivity};
+use crate::verdict::Category;
+
+/// Weight of an identifier that passed its checksum (IBAN, card, BSN).
+const WEIGHT_VALIDATED: u8 = 90;
+/// Weight of an e-mail address or phone number.
+const WEIGHT_CONTACT: u8 = 70;
+/// Weight of a passport or ID-card number.
+const WEIGHT_PASSPORT: u8 = 75;
+/// Weight of a birth date or home address next to a name.
+const WEIGHT_CONTEXTUAL: u8 = 60;
+
+/// How far (in bytes) a context word may be from the number it qualifies.
+const CONTEXT_RADIUS: usize = 40;
+/// How far (in bytes) a person's name may be from a birth date or address.
+const NAME_RADIUS: usize = 80;
+/// How many bytes may separate a person's name from their street or postcode
+/// (`Lisa Verhoeven, Kastanjelaan 12, 5611 AB …`).
+const NAME_GAP: usize = 40;
+
+/// Finds the personal data in `text` and appends one [`Hit`] per item to `out`.
+///
+/// Offsets are byte offsets into `text`. The hits of this call never overlap each
+/// other: where two candidates overlap, the checksum-validated one wins, then the
+/// longer one (an IBAN beats the phone-like digits inside it, a card beats a BSN).
+/// Hits already in `out` are left alone. The appended hits are sorted by start.
+pub fn find_pii(text: &str, out: &mut Vec<Hit>) {
+    let mut candidates = Vec::new();
+    find_ibans(text, &mut candidates);
+    find_cards(text, &mut candidates);
+    find_bsns(text, &mut candidates);
+    find_emails(text, &mut candidates);
+    find_phones(text, &mut candidates);
+    find_passports(text, &mut candidates);
+    find_birthdates(text, &mut candidates);
+    find_addresses(text, &mut candidates);
+    out.extend(without_overlaps(candidates));
+}
+
+/// The canonical form of an e-mail address (plain or written as `jan [at] example
+/// [punt] nl`): the lowercased plain address, or `None` if `text` is not exactly one
+/// address. Use it to canonicalise the company's own public e-mail addresses the same
+/// way [`find_pii`] does.
+pub fn canonical_email(text: &str) -> Option<String> {
+    let text = text.trim();
+    let found = EMAIL.captures(text)?;
+    let whole = found.get(0)?;
+    if whole.start() != 0 || whole.end() != text.len() {
+        return None;
+    }
+    email_canonical(&found)
+}
+
+/// The canonical form of a phone number: its digits with the country code, a Dutch
+/// national number `0…` becoming `31…` (`020-555 0100` → `31205550100`), or `None`
+/// if `text` is not a plausible phone number.
+pub fn canonical_phone(text: &str) -> Option<String> {
+    phone_canonical(text.trim())
+}
+
+/// The canonical form of an IBAN: uppercase without spaces, or `None` if `text` is
+/// not an IBAN of a registry country with a valid mod-97 checksum.
+pub fn canonical_iban(text: &str) -> Option<String> {
+    let compact: String = text
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .map(|c| c.to_ascii_uppercase())
+        .collect();
+    let expected = iban_length(compact.get(..2)?)?;
+    (compact.len() == expected && iban_checksum_ok(&compact)).then_some(compact)
+}
+
+// ---------------------------------------------------------------------------
+// hits and overlaps
+// ---------------------------------------------------------------------------
+
+fn pii_hit(
+    rule: &'static str,
+    start: usize,
+    end: usize,
+    weight: u8,
+    checksum_validated: bool,
+    canonical: Option<String>,
+) -> Hit {
+    Hit {
+        rule,
+        category: Category::LeakPii,
+        start,
+        end,
+        weight,
+        checksum_validated,
+        sensitivity: Sensitivity::Identifier,
+        canonical,
+    }
+}
+
+/// Keeps the best of every group of overlapping candidates: validated first, then
+/// longer, then heavier, then earlier. Returns them sorted by start.
+fn without_overlaps(mut candidates: Vec<Hit>) -> Vec<Hit> {
+    candidates.sort_by(|a, b| {
+        b.checksum_validated
+            .cmp(&a.checksum_validated)
+            .then((b.end - b.start).cmp(&(a.end - a.start)))
+            .then(b.weight.cmp(&a.weight))
+            .then(a.start.cmp(&b.start))
+    });
+    let mut kept: Vec<Hit> = Vec::with_capacity(candidates.len());
+    for candidate in candidates {
+        let overlaps = kept
+            .iter()
+            .any(|k| candidate.start < k.end && k.start < candidate.end);
+        if !overlaps {
+            kept.push(candidate);
+        }
+    }
+    kept.sort_by_key(|hit| hit.start);
+    kept
+}
+
+// ---------------------------------------------------------------------------
+// text helpers
+// ---------------------------------------------------------------------------
+
+fn char_before(text: &str, at: usize) -> Option<char> {
+    text[..at].chars().next_back()
+}
+
+fn char_after(text: &str, at: usize) -> Option<char> {
+    text[at..].chars().next()
+}
+
+/// The text up to `radius` bytes before `at`, cut at a char boundary.
+fn before(text: &str, at: usize, radius: usize) -> &str {
+    let mut from = at.saturating_sub(radius);
+    while !text.is_char_boundary(from) {
+        from -= 1;
+    }
+    &text[from..at]
+}
+
+/// The text up to `radius` bytes after `at`, cut at a char boundary.
+fn after(text: &str, at: usize, radius: usize) -> &str {
+    let mut to = (at + radius).min(text.len());
+    while !text.is_char_boundary(to) {
+        to += 1;
+    }
+    &text[at..to]
+}
+
+/// Whether a number may start at `start`: not glued to a word, an amount or a longer
+/// number (`ZE-2026-…`, `€1.049`, `#123`, `x0612…`).
+fn number_starts_cleanly(text: &str, start: usize) -> bool {
+    let Some(previous) = char_before(text, start) else {
+        return true;
+    };
+    if previous.is_alphanumeric() || "_@#€$£¥%&\\/".contains(previous) {
+        return false;
+    }
+    if "-.,+".contains(previous) {
+        let glued =
+            char_before(text, start - previous.len_utf8()).is_some_and(char::is_alphanumeric);
+        return !glued;
+    }
+    true
+}
+
+/// Whether a number may end at `end`: not continued by a word, an amount or more
+/// digits (`…5678-12`, `…5678.5`, `…5678kg`).
+fn number_ends_cleanly(text: &str, end: usize) -> bool {
+    let Some(next) = char_after(text, end) else {
+        return true;
+    };
+    if next.is_alphanumeric() || "_@%€$".contains(next) {
+        return false;
+    }
+    if "-./,+".contains(next) {
+        let continued = char_after(text, end + next.len_utf8()).is_some_and(|c| c.is_ascii_digit());
+        return !continued;
+    }
+    true
+}
+
+/// Whether the text right before `at` looks like the start of an IBAN (`NL02 ABNA `):
+/// the digits that follow are an account number, not a phone, card or BSN.
+fn follows_iban_prefix(text: &str, at: usize) -> bool {
+    static IBAN_PREFIX: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"(?i)\b[A-Z]{2}\d{2}(?:[ \u{A0}]?[A-Z0-9]{4}){0,7}[ \u{A0}]?$")
+            .expect("valid IBAN prefix pattern")
+    });
+    IBAN_PREFIX.is_match(before(text, at, 44))
+}
+
+/// A run of digit groups (`5203-3035-9909-0075`, `06 15 49 14 54`) with the byte
+/// range of each group and whether the separator before it was a plain space.
+struct Groups {
+    ranges: Vec<(usize, usize)>,
+    spaced_before: Vec<bool>,
+}
+
+impl Groups {
+    /// Splits `text[start..end]` into maximal runs of the chars for which `in_group`
+    /// holds; everything between two runs is their separator.
+    fn split(text: &str, start: usize, end: usize, in_group: impl Fn(char) -> bool) -> Groups {
+        let mut ranges = Vec::new();
+        let mut spaced_before = Vec::new();
+        let mut current: Option<usize> = None;
+        let mut separator_is_space = true;
+        for (offset, c) in text[start..end].char_indices() {
+            let at = start + offset;
+            if in_group(c) {
+                if current.is_none() {
+                    current = Some(at);
+                    spaced_before.push(separator_is_space);
+                }
+            } else {
+                if let Some(group_start) = current.take() {
+                    ranges.push((group_start, at));
+                    separator_is_space = true;
+                }
+                separator_is_space &= c == ' ' || c == '\u{A0}';
+            }
+        }
+        if let Some(group_start) = current {
+            ranges.push((group_start, end));
+        }
+        Groups {
+            ranges,
+            spaced_before,
+        }
+    }
+
+    /// Tries every span of whole groups, leftmost first and longest first; a span
+    /// that starts or ends inside the run must be cut at a plain space. `accept`
+    /// returns the hit for a span, or `None`. Accepted spans do not overlap.
+    fn scan(&self, mut accept: impl FnMut(usize, usize) -> Option<Hit>, out: &mut Vec<Hit>) {
+        let count = self.ranges.len();
+        let mut first = 0;
+        while first < count {
+            let mut next_first = first + 1;
+            if first == 0 || self.spaced_before[first] {
+                for last in (first..count).rev() {
+                    if last + 1 < count && !self.spaced_before[last + 1] {
+                        continue;
+                    }
+                    if let Some(hit) = accept(self.ranges[first].0, self.ranges[last].1) {
+                        out.push(hit);
+                        next_first = last + 1;
+                        break;
+                    }
+                }
+            }
+            first = next_first;
+        }
+    }
+}
+
+fn digits_of(text: &str) -> String {
+    text.chars().filter(char::is_ascii_digit).collect()
+}
+
+// ---------------------------------------------------------------------------
+// e-mail
+// ---------------------------------------------------------------------------
+
+/// A plain address, or one written with `[at]`/`(at)`/`{at}` and `[dot]`/`(punt)`.
+/// Bare ` at ` / ` dot ` words are not accepted: too many false alarms in prose.
+static EMAIL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?ix)
+        (?P<local>[a-z0-9][a-z0-9._%+\-]*)
+        (?P<at>@|\s*[\[({<]\s*(?:at|@|apenstaartje)\s*[\])}>]\s*)
+        (?P<domain>[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?
+            (?:(?:\.|\s*[\[({<]\s*(?:dot|punt|\.)\s*[\])}>]\s*)[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?)+)",
+    )
+    .expect("valid e-mail pattern")
+});
+
+static EMAIL_DOT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\.|\s*[\[({<]\s*(?:dot|punt|\.)\s*[\])}>]\s*").expect("valid dot pattern")
+});
+
+fn email_canonical(found: &regex::Captures<'_>) -> Option<String> {
+    let local = found.name("local")?.as_str();
+    let labels: Vec<&str> = EMAIL_DOT.split(found.name("domain")?.as_str()).collect();
+    let top_level = labels.last()?;
+    let plausible_top_level =
+        (2..=24).contains(&top_level.len()) && top_level.chars().all(|c| c.is_ascii_alphabetic());
+    let private = PRIVATE_TOP_LEVEL
+        .iter()
+        .any(|reserved| top_level.eq_ignore_ascii_case(reserved));
+    if !plausible_top_level || private || local.ends_with('.') {
+        return None;
+    }
+    Some(format!("{local}@{}", labels.join(".")).to_ascii_lowercase())
+}
+
+/// Top-level domains reserved for private networks and examples: `deploy@build01.local`
+/// is an ssh target, not a person's mailbox.
+const PRIVATE_TOP_LEVEL: &[&str] = &[
+    "local",
+    "localhost",
+    "internal",
+    "intranet",
+    "intra",
+    "lan",
+    "corp",
+    "home",
+    "test",
+    "example",
+    "invalid",
+    "localdomain",
+];
+
+/// Whether the address at `start` is really the `user:password@host` part of a URL
+/// (`postgres://app:pw@db.example.com`), or glued to a longer token.
+fn inside_url_or_token(text: &str, start: usize) -> bool {
+    let token_start = text[..start]
+        .rfind(char::is_whitespace)
+        .map_or(0, |at| at + 1);
+    let glued = char_before(text, start)
+        .is_some_and(|c| c.is_alphanumeric() || "._%+-~!#$&/\\|^`?".contains(c));
+    glued || text[token_start..start].contains("://")
+}
+
+fn find_emails(text: &str, out: &mut Vec<Hit>) {
+    for found in EMAIL.captures_iter(text) {
+        let whole = found.get(0).expect("group 0 always matches");
+        if inside_url_or_token(text, whole.start()) {
+            continue;
+        }
+        if let Some(canonical) = email_canonical(&found) {
+            out.push(pii_hit(
+                "pii.email",
+                whole.start(),
+                whole.end(),
+                WEIGHT_CONTACT,
+                false,
+                Some(canonical),
+            ));
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// phone
+// ---------------------------------------------------------------------------
+
+/// Digit groups as phone numbers are written: `+31(0)6-…`, `(06) 5943 6103`,
+/// `053 876 11 15`, `0031 6 …`. Candidates only; [`phone_canonical`] decides.
+static PHONE_RUN: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"[+(]*\d[\d()]*(?:(?:[ \u{A0}]?[\-./][ \u{A0}]?|[ \u{A0}])[+(]*\d[\d()]*)*")
+        .expect("valid phone pattern")
+});
+
+/// Opening hours and times (`08.00-18.00`, `09:30`) that would otherwise read as
+/// `0800`/`0900` service numbers.
+static TIME_LIKE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^\(?[0-2]?\d[.:][0-5]\d\b").expect("valid time pattern"));
+
+/// Whether a Dutch national significant number (without the trunk `0`) fits the
+/// number plan: mobile `6` + 8, geographic and nomadic numbers of 9 digits, and the
+/// `800`/`900`/`906`/`909` service numbers with 4–7 more digits.
+fn dutch_number_ok(national: &str) -> bool {
+    let length = national.len();
+    let bytes = national.as_bytes();
+    match bytes.first() {
+        Some(b'6') => length == 9,
+        Some(b'1'..=b'5' | b'7') => length == 9,
+        Some(b'8') => {
+            if national.starts_with("800") {
+                (7..=10).contains(&length)
+            } else {
+                matches!(bytes.get(1), Some(b'4' | b'5' | b'7' | b'8')) && length == 9
+            }
+        }
+        Some(b'9') => {
+            ["900", "906", "909"]
+                .iter()
+                .any(|p| national.starts_with(p))
+                && (7..=10).contains(&length)
+        }
+        _ => false,
+    }
+}
+
+/// `digits` after the international prefix (`+`, `00`): Dutch numbers are checked
+/// against the number plan, others need 8–15 digits (E.164).
+fn international_canonical(digits: &str) -> Option<String> {
+    if let Some(national) = digits.strip_prefix("31") {
+        let national = national.strip_prefix('0').unwrap_or(national);
+        return dutch_number_ok(national).then(|| format!("31{national}"));
+    }
+    let plausible = (8..=15).contains(&digits.len()) && !digits.starts_with('0');
+    plausible.then(|| digits.to_owned())
+}
+
+fn phone_canonical(raw: &str) -> Option<String> {
+    let unwrapped = raw.trim_start_matches('(');
+    let international = unwrapped.starts_with('+');
+    if raw.matches('+').count() > usize::from(international) {
+        return None;
+    }
+    if international {
+        // `+44 (0)20 …`: the `(0)` is the trunk prefix, never dialled from abroad.
+        return international_canonical(&digits_of(&raw.replace("(0)", "")));
+    }
+    let digits = digits_of(raw);
+    if let Some(after_prefix) = digits.strip_prefix("00") {
+        let grouped = raw.contains([' ', '\u{A0}', '-', '.', '/']);
+        if after_prefix.starts_with("31") || grouped {
+            return international_canonical(after_prefix);
+        }
+        return None;
+    }
+    let national = digits.strip_prefix('0')?;
+    dutch_number_ok(national).then(|| format!("31{national}"))
+}
+
+/// Shrinks `start..end` so it does not begin or end with an unmatched parenthesis.
+fn balance_parentheses(text: &str, mut start: usize, mut end: usize) -> (usize, usize) {
+    let span = &text[start..end];
+    let opening = span.matches('(').count();
+    let closing = span.matches(')').count();
+    if closing > opening && span.ends_with(')') {
+        end -= 1;
+    } else if opening > closing && span.starts_with('(') {
+        start += 1;
+    }
+    (start, end)
+}
+
+fn find_phones(text: &str, out: &mut Vec<Hit>) {
+    for run in PHONE_RUN.find_iter(text) {
+        let groups = Groups::split(text, run.start(), run.end(), |c| {
+            c.is_ascii_digit() || c == '+' || c == '(' || c == ')'
+        });
+        groups.scan(
+            |start, end| {
+                let (start, end) = balance_parentheses(text, start, end);
+                let raw = &text[start..end];
+                let plausible_start = raw.starts_with(['+', '(', '0']);
+                if !plausible_start
+                    || TIME_LIKE.is_match(raw)
+                    || !number_starts_cleanly(text, start)
+                    || !number_ends_cleanly(text, end)
+                    || follows_iban_prefix(text, start)
+                {
+                    return None;
+                }
+                let canonical = phone_canonical(raw)?;
+                Some(pii_hit(
+                    "pii.phone",
+                    start,
+                    end,
+                    WEIGHT_CONTACT,
+                    false,
+                    Some(canonical),
+                ))
+            },
+            out,
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------
+// IBAN
+// ---------------------------------------------------------------------------
+
+/// IBAN length per country, from the SWIFT IBAN registry.
+const IBAN_LENGTHS: &[(&str, usize)] = &[
+    ("AD", 24),
+    ("AE", 23),
+    ("AL", 28),
+    ("AT", 20),
+    ("AZ", 28),
+    ("BA", 20),
+    ("BE", 16),
+    ("BG", 22),
+    ("BH", 22),
+    ("BI", 27),
+    ("BR", 29),
+    ("BY", 28),
+    ("CH", 21),
+    ("CR", 22),
+    ("CY", 28),
+    ("CZ", 24),
+    ("DE", 22),
+    ("DJ", 27),
+    ("DK", 18),
+    ("DO", 28),
+    ("EE", 20),
+    ("EG", 29),
+    ("ES", 24),
+    ("FI", 18),
+    ("FK", 18),
+    ("FO", 18),
+    ("FR", 27),
+    ("GB", 22),
+    ("GE", 22),
+    ("GI", 23),
+    ("GL", 18),
+    ("GR", 27),
+    ("GT", 28),
+    ("HN", 28),
+    ("HR", 21),
+    ("HU", 28),
+    ("IE", 22),
+    ("IL", 23),
+    ("IQ", 23),
+    ("IS", 26),
+    ("IT", 27),
+    ("JO", 30),
+    ("KW", 30),
+    ("KZ", 20),
+    ("LB", 28),
+    ("LC", 32),
+    ("LI", 21),
+    ("LT", 20),
+    ("LU", 20),
+    ("LV", 21),
+    ("LY", 25),
+    ("MC", 27),
+    ("MD", 24),
+    ("ME", 22),
+    ("MK", 19),
+    ("MN", 20),
+    ("MR", 27),
+    ("MT", 31),
+    ("MU", 30),
+    ("NI", 28),
+    ("NL", 18),
+    ("NO", 15),
+    ("OM", 23),
+    ("PK", 24),
+    ("PL", 28),
+    ("PS", 29),
+    ("PT", 25),
+    ("QA", 29),
+    ("RO", 24),
+    ("RS", 22),
+    ("RU", 33),
+    ("SA", 24),
+    ("SC", 31),
+    ("SD", 18),
+    ("SE", 24),
+    ("SI", 19),
+    ("SK", 24),
+    ("SM", 27),
+    ("SO", 23),
+    ("ST", 25),
+    ("SV", 28),
+    ("TL", 23),
+    ("TN", 24),
+    ("TR", 26),
+    ("UA", 29),
+    ("VA", 22),
+    ("VG", 24),
+    ("XK", 20),
+    ("YE", 30),
+];
+
+fn iban_length(country: &str) -> Option<usize> {
+    IBAN_LENGTHS
+        .iter()
+        .find(|(code, _)| code.eq_ignore_ascii_case(country))
+        .map(|&(_, length)| length)
+}
+
+/// ISO 13616 mod-97 over an uppercase compact IBAN.
+fn iban_checksum_ok(compact: &str) -> bool {
+    if compact.len() < 5 || !compact.is_ascii() {
+        return false;
+    }
+    let (head, tail) = compact.split_at(4);
+    let mut remainder: u32 = 0;
+    for c in tail.chars().chain(head.chars()) {
+        let Some(value) = c.to_digit(36) else {
+            return false;
+        };
+        remainder = if value < 10 {
+            (remainder * 10 + value) % 97
+        } else {
+            (remainder * 100 + value) % 97
+        };
+    }
+    remainder == 1
+}
+
+/// The start of an IBAN: country code and check digits.
+static IBAN_START: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)\b[A-Z]{2}\d{2}").expect("valid IBAN pattern"));
+
+/// Reads an IBAN of `length` characters from `start`, compact or grouped with single
+/// spaces; returns its end and compact uppercase form.
+fn read_iban(text: &str, start: usize, length: usize) -> Option<(usize, String)> {
+    let mut compact = String::with_capacity(length);
+    let mut chars = text[start..].char_indices().peekable();
+    let mut end = start;
+    while let Some((offset, c)) = chars.next() {
+        if c.is_ascii_alphanumeric() {
+            compact.push(c.to_ascii_uppercase());
+            end = start + offset + 1;
+            if compact.len() == length {
+                break;
+            }
+        } else if (c == ' ' || c == '\u{A0}')
+            && compact.len() >= 4
+            && chars.peek().is_some_and(|(_, n)| n.is_ascii_alphanumeric())
+        {
+            continue;
+        } else {
+            return None;
+        }
+    }
+    let complete = compact.len() == length;
+    let glued = char_after(text, end).is_some_and(|c| c.is_alphanumeric() || c == '_');
+    (complete && !glued).then_some((end, compact))
+}
+
+fn find_ibans(text: &str, out: &mut Vec<Hit>) {
+    for start_match in IBAN_START.find_iter(text) {
+        let start = start_match.start();
+        let Some(length) = iban_length(&text[start..start + 2]) else {
+            continue;
+        };
+        let Some((end, compact)) = read_iban(text, start, length) else {
+            continue;
+        };
+        if iban_checksum_ok(&compact) {
+            out.push(pii_hit(
+                "pii.iban",
+                start,
+                end,
+                WEIGHT_VALIDATED,
+                true,
+                Some(compact),
+            ));
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// payment card
+// ---------------------------------------------------------------------------
+
+static DIGIT_RUN: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\d+(?:[ \u{A0}\-]\d+)*").expect("valid digit-run pattern"));
+
+fn luhn_ok(digits: &str) -> bool {
+    let mut total = 0;
+    for (position, c) in digits.bytes().rev().enumerate() {
+        let mut value = u32::from(c - b'0');
+        if position % 2 == 1 {
+            value *= 2;
+            if value > 9 {
+                value -= 9;
+            }
+        }
+        total += value;
+    }
+    !digits.is_empty() && total % 10 == 0
+}
+
+/// Whether `digits` has the length and prefix of a card of a known issuer. Visa is
+/// accepted with 16 and 19 digits only: 13-digit Visa cards are long gone, and 13
+/// digits starting with 4 are mostly EAN-13 barcodes.
+fn card_issuer_ok(digits: &str) -> bool {
+    let length = digits.len();
+    let prefix = |n: usize| {
+        digits
+            .get(..n)
+            .and_then(|p| p.parse::<u32>().ok())
+            .unwrap_or(0)
+    };
+    let visa = digits.starts_with('4') && (length == 16 || length == 19);
+    let mastercard =
+        ((51..=55).contains(&prefix(2)) || (2221..=2720).contains(&prefix(4))) && length == 16;
+    let amex = matches!(prefix(2), 34 | 37) && length == 15;
+    let discover = (digits.starts_with("6011")
+        || (644..=649).contains(&prefix(3))
+        || digits.starts_with("65")
+        || (622_126..=622_925).contains(&prefix(6)))
+        && (16..=19).contains(&length);
+    let maestro = [
+        "5018", "5020", "5038", "5893", "6304", "6759", "6761", "6762", "6763",
+    ]
+    .iter()
+    .any(|p| digits.starts_with(p))
+        && (13..=19).contains(&length);
+    let jcb = (3528..=3589).contains(&prefix(4)) && (16..=19).contains(&length);
+    let unionpay = digits.starts_with("62") && (16..=19).contains(&length);
+    let diners = ((300..=305).contains(&prefix(3))
+        || digits.starts_with("36")
+        || digits.starts_with("38")
+        || digits.starts_with("39"))
+        && (14..=19).contains(&length);
+    visa || mastercard || amex || discover || maestro || jcb || unionpay || diners
+}
+
+fn find_cards(text: &str, out: &mut Vec<Hit>) {
+    for run in DIGIT_RUN.find_iter(text) {
+        let groups = Groups::split(text, run.start(), run.end(), |c| c.is_ascii_digit());
+        groups.scan(
+            |start, end| {
+                let digits = digits_of(&text[start..end]);
+                let valid = (13..=19).contains(&digits.len())
+                    && number_starts_cleanly(text, start)
+                    && number_ends_cleanly(text, end)
+                    && !follows_iban_prefix(text, start)
+                    && card_issuer_ok(&digits)
+                    && luhn_ok(&digits);
+                valid.then(|| pii_hit("pii.card", start, end, WEIGHT_VALIDATED, true, Some(digits)))
+            },
+            out,
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------
+// BSN
+// ---------------------------------------------------------------------------
+
+/// BSN notations: plain 9 (or 8) digits, `1234.56.782`, `123.456.782`, `123 456 782`.
+static BSN_NUMBER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\d{4}\.\d{2}\.\d{3}|\d{3}[. ]\d{3}[. ]\d{3}|\d{4} \d{2} \d{3}|\d{8,9}")
+        .expect("valid BSN pattern")
+});
+
+static BSN_CONTEXT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)\b(?:bsn|burger[\s\-]?service[\s\-]?nummer|sofi[\s\-]?(?:nummer|nr)|citizen[\s\-]service[\s\-]number|social[\s\-]security(?:[\s\-]number)?|persoonsnummer)",
+    )
+    .expect("valid BSN context pattern")
+});
+
+/// The Dutch 11-proof: weights 9..2 and −1 on the last digit; 8 digits get a
+/// leading zero. Returns the 9-digit form.
+fn bsn_eleven_proof(digits: &str) -> Option<String> {
+    let nine = match digits.len() {
+        8 => format!("0{digits}"),
+        9 => digits.to_owned(),
+        _ => return None,
+    };
+    let total: i64 = nine
+        .bytes()
+        .zip([9, 8, 7, 6, 5, 4, 3, 2, -1])
+        .map(|(d, weight)| i64::from(d - b'0') * weight)
+        .sum();
+    (total != 0 && total % 11 == 0).then_some(nine)
+}
+
+fn find_bsns(text: &str, out: &mut Vec<Hit>) {
+    for number in BSN_NUMBER.find_iter(text) {
+        let (start, end) = (number.start(), number.end());
+        if !number_starts_cleanly(text, start)
+            || !number_ends_cleanly(text, end)
+            || follows_iban_prefix(text, start)
+        {
+            continue;
+        }
+        let Some(canonical) = bsn_eleven_proof(&digits_of(number.as_str())) else {
+            continue;
+        };
+        let in_context = BSN_CONTEXT.is_match(before(text, start, CONTEXT_RADIUS))
+            || BSN_CONTEXT.is_match(after(text, end, CONTEXT_RADIUS));
+        if in_context {
+            out.push(pii_hit(
+                "pii.bsn",
+                start,
+                end,
+                WEIGHT_VALIDATED,
+                true,
+                Some(canonical),
+            ));
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// passport / ID card
+// ---------------------------------------------------------------------------
+
+static DOCUMENT_NUMBER: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\b[A-Z0-9]{8,9}\b").expect("valid document pattern"));
+
+/// The Dutch passport / ID-card number: 2 letters, 6 letters or digits, 1 digit,
+/// never the letter O.
+static DUTCH_DOCUMENT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^[A-NP-Z]{2}[A-NP-Z0-9]{6}[0-9]$").expect("valid Dutch document pattern")
+});
+
+static DOCUMENT_CONTEXT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)\b(?:paspoort|passport|id[\s\-]?kaart|identiteitskaart|identiteitsbewijs|documentnummer|document\s+(?:number|no)|id[\s\-]?card|reisdocument|travel\s+document)",
+    )
+    .expect("valid document context pattern")
+});
+
+/// How often a token switches between letters and digits (`NXR4K82P1` → 5): random
+/// document numbers switch often, words with a number behind them (`ZEPHYR123`) once.
+fn letter_digit_switches(token: &str) -> usize {
+    token
+        .as_bytes()
+        .windows(2)
+        .filter(|pair| pair[0].is_ascii_digit() != pair[1].is_ascii_digit())
+        .count()
+}
+
+fn find_passports(text: &str, out: &mut Vec<Hit>) {
+    for token in DOCUMENT_NUMBER.find_iter(text) {
+        let value = token.as_str();
+        if !value.bytes().any(|b| b.is_ascii_digit()) {
+            continue;
+        }
+        let (start, end) = (token.start(), token.end());
+        let in_context = DOCUMENT_CONTEXT.is_match(before(text, start, CONTEXT_RADIUS))
+            || DOCUMENT_CONTEXT.is_match(after(text, end, CONTEXT_RADIUS));
+        let has_letter = value.bytes().any(|b| b.is_ascii_uppercase());
+        let looks_dutch = DUTCH_DOCUMENT.is_match(value) && letter_digit_switches(value) >= 3;
+        if (in_context && has_letter) || looks_dutch {
+            out.push(pii_hit(
+                "pii.passport",
+                start,
+                end,
+                WEIGHT_PASSPORT,
+                false,
+                Some(value.to_owned()),
+            ));
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// birth date and home address next to a name
+// ---------------------------------------------------------------------------
+
+/// A person's name: two or more capitalised words, Dutch particles allowed between.
+static PERSON_NAME: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"\b\p{Lu}\p{Ll}+(?:\s+(?:van|de|der|den|te|ter|ten|von|el|al|da|di|le|la|'t)){0,3}\s+\p{Lu}\p{Ll}+",
+    )
+    .expect("valid name pattern")
+});
+
+/// Words that make a birth date personal without a name: `mijn geboortedatum`.
+static PERSONAL_WORD: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)\b(?:mijn|my|mine|me|mij|zijn|haar|his|her|hij|zij|ze|ik|i|he|she|klant|customer)\b",
+    )
+    .expect("valid personal-word pattern")
+});
+
+static BIRTHDATE: LazyLock<Regex> = LazyLock::new(|| {
+    const MONTHS: &str = "jan(?:uari|uary)?|feb(?:ruari|ruary)?|maart|mrt|mar(?:ch)?|apr(?:il)?|mei|may|jun[ie]?|jul[iy]?|aug(?:ustus|ust)?|sep(?:t(?:ember)?)?|okt(?:ober)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?";
+    let pattern = format!(
+        r"(?ix)
+        \b(?:geboren|geboortedatum|geb\.|geb:|date\s+of\s+birth|birth\s*date|d\.?o\.?b\.?|born)
+        [\s:,\-]*(?:(?:op|on|at|the|is|was|:)\s*){{0,2}}
+        (?P<date>
+            (?P<d1>\d{{1,2}})[\-/.](?P<m1>\d{{1,2}})[\-/.](?P<y1>(?:19|20)?\d{{2}})
+          | (?P<y2>(?:19|20)\d{{2}})-(?P<m2>\d{{1,2}})-(?P<d2>\d{{1,2}})
+          | (?P<d3>\d{{1,2}})(?:st|nd|rd|th|e)?\s+(?:{MONTHS})\.?\s+(?P<y3>(?:19|20)\d{{2}})
+          | (?:{MONTHS})\.?\s+(?P<d4>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y4>(?:19|20)\d{{2}})
+        )\b"
+    );
+    Regex::new(&pattern).expect("valid birth date pattern")
+});
+
+fn plausible_date(found: &regex::Captures<'_>) -> bool {
+    let number = |names: &[&str]| {
+        names
+            .iter()
+            .find_map(|name| found.name(name))
+            .and_then(|m| m.as_str().parse::<u32>().ok())
+    };
+    let day_ok = number(&["d1", "d2", "d3", "d4"]).is_some_and(|d| (1..=31).contains(&d));
+    let month_ok = match number(&["m1", "m2"]) {
+        Some(month) => (1..=12).contains(&month),
+        None => true, // written as a month name
+    };
+    day_ok && month_ok
+}
+
+fn near_a_person(text: &str, start: usize, end: usize) -> bool {
+    let nearby_before = before(text, start, NAME_RADIUS);
+    let nearby_after = after(text, end, NAME_RADIUS);
+    PERSON_NAME.is_match(nearby_before)
+        || PERSON_NAME.is_match(nearby_after)
+        || PERSONAL_WORD.is_match(nearby_before)
+        || PERSONAL_WORD.is_match(after(text, end, CONTEXT_RADIUS))
+}
+
+fn find_birthdates(text: &str, out: &mut Vec<Hit>) {
+    for found in BIRTHDATE.captures_iter(text) {
+        let Some(date) = found.name("date") else {
+            continue;
+        };
+        let context_start = found.get(0).map_or(date.start(), |m| m.start());
+        if plausible_date(&found) && near_a_person(text, context_start, date.end()) {
+            out.push(pii_hit(
+                "pii.birthdate",
+                date.start(),
+                date.end(),
+                WEIGHT_CONTEXTUAL,
+                false,
+                None,
+            ));
+        }
+    }
+}
+
+/// A Dutch street with house number (`Kastanjelaan 12`, `Van Goghstraat 3a`,
+/// `Prins Hendrikkade 5`) or an English one (`12 Baker Street`). Suffixes that end
+/// place names too (`-dam`, `-lei`) are left out.
+static STREET: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?x)
+        \b(?:(?:Van|De|Den|Der|Het|Ter|Ten|Sint|Prins|Prinses|Koning|Koningin|Burgemeester|Dokter|Graaf|Oude|Nieuwe|Korte|Lange|Kleine|Grote)\s+(?:(?:van|de|der|den|het|ter|ten)\s+)?){0,2}
+        \p{Lu}[\p{L}'\-]*(?:straat|laan|weg|plein|gracht|kade|singel|dijk|dreef|pad|steeg|baan|markt|wal|plantsoen|boulevard|hof|park|allee|erf|veld|steenweg)
+        \s+\d{1,5}(?:\s?[a-zA-Z]\b|[\-/]\d{1,4}\b)?
+        |\b\d{1,5}\s+(?:\p{Lu}\p{Ll}+\s+){1,3}(?:Street|Road|Avenue|Lane|Drive|Boulevard|Close|Crescent|Terrace|Square)\b
+        ",
+    )
+    .expect("valid street pattern")
+});
+
+/// A Dutch postcode followed by a place name (`5611 AB Eindhoven`).
+static POSTCODE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b[1-9]\d{3}\s?[A-Z]{2}\s+\p{Lu}[\p{L}\-']+").expect("valid postcode pattern")
+});
+
+static ADDRESS_CONTEXT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)\b(?:woon(?:t|en|achtig|adres)?|wonend|adres|address|lives\s+at|living\s+at|verhuisd\s+naar|moved\s+to)\b",
+    )
+    .expect("valid address context pattern")
+});
+
+/// Words that make an address a business address (`bezoek onze winkel aan de …`):
+/// a name nearby is then a shop or company name, not a person.
+static BUSINESS_CONTEXT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)\b(?:winkel|store|shop|filiaal|vestiging|kantoor|office|hoofdkantoor|headquarters|showroom|magazijn|warehouse|distributiecentrum|b\.?v\.?|n\.?v\.?|openingstijden|opening hours|bezoek|visit)\b",
+    )
+    .expect("valid business context pattern")
+});
+
+/// Postcode letter pairs that PostNL never hands out.
+fn postcode_letters_ok(found: &str) -> bool {
+    let letters: String = found
+        .chars()
+        .skip_while(|c| !c.is_ascii_uppercase())
+        .take(2)
+        .collect();
+    !matches!(letters.as_str(), "SA" | "SD" | "SS")
+}
+
+/// Whether the text right before an address ends in a person's name: the nearest
+/// name, at most [`NAME_GAP`] bytes before the address, with no shop or company word
+/// in the name or in between (`Zephyr Store Utrecht, Oudegracht 12` is a shop).
+fn names_a_person(nearby_before: &str) -> bool {
+    let Some(name) = PERSON_NAME.find_iter(nearby_before).last() else {
+        return false;
+    };
+    let from_name = &nearby_before[name.start()..];
+    nearby_before.len() - name.end() <= NAME_GAP && !BUSINESS_CONTEXT.is_match(from_name)
+}
+
+fn find_addresses(text: &str, out: &mut Vec<Hit>) {
+    let streets = STREET.find_iter(text);
+    let postcodes = POSTCODE
+        .find_iter(text)
+        .filter(|found| postcode_letters_ok(found.as_str()));
+    for found in streets.chain(postcodes) {
+        let (start, end) = (found.start(), found.end());
+        let nearby_before = before(text, start, NAME_RADIUS);
+        let address_words = ADDRESS_CONTEXT.is_match(nearby_before)
+            || ADDRESS_CONTEXT.is_match(after(text, end, CONTEXT_RADIUS));
+        if address_words || names_a_person(nearby_before) {
+            out.push(pii_hit(
+                "pii.address",
+                start,
+                end,
+                WEIGHT_CONTEXTUAL,
+                false,
+                None,
+            ));
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// tests
+// ---------------------------------------------------------------------------
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hits(text: &str) -> Vec<Hit> {
+        let mut out = Vec::new();
+        find_pii(text, &mut out);
+        out
+    }
+
+    /// (rule, matched text, canonical) of every hit.
+    fn summary(text: &str) -> Vec<(&'static str, String, Option<String>)> {
+        hits(text)
+            .into_iter()
+            .map(|h| (h.rule, text[h.start..h.end].to_owned(), h.canonical))
+            .collect()
+    }
+
+    #[test]
+    fn finds_each_kind_with_span_and_canonical_form() {
+        let cases: &[(&str, &str, &str, Option<&str>)] = &[
+            // (text, rule, span text, canonical)
+            (
+                "mail me: Jan.Smit@Example.NL graag",
+                "pii.email",
+                "Jan.Smit@Example.NL",
+                Some("jan.smit@example.nl"),
+            ),
+            (
+                "naar m.jansen [at] ziggo [punt] nl sturen",
+                "pii.email",
+                "m.jansen [at] ziggo [punt] nl",
+                Some("m.jansen@ziggo.nl"),
+            ),
+            (
+                "jan(at)example(dot)com",
+                "pii.email",
+                "jan(at)example(dot)com",
+                Some("jan@example.com"),
+            ),
+            (
+                "bel 06-12345678 aub",
+                "pii.phone",
+                "06-12345678",
+                Some("31612345678"),
+            ),
+            (
+                "bel 06 1234 5678",
+                "pii.phone",
+                "06 1234 5678",
+                Some("31612345678"),
+            ),
+            (
+                "bel (06) 1234 5678!",
+                "pii.phone",
+                "(06) 1234 5678",
+                Some("31612345678"),
+            ),
+            (
+                "call +31 6 12345678",
+                "pii.phone",
+                "+31 6 12345678",
+                Some("31612345678"),
+            ),
+            (
+                "call +31(0)6-12345678.",
+                "pii.phone",
+                "+31(0)6-12345678",
+                Some("31612345678"),
+            ),
+            (
+                "op 0031 6 12345678 bereikbaar",
+                "pii.phone",
+                "0031 6 12345678",
+                Some("31612345678"),
+            ),
+            (
+                "app +31612345678",
+                "pii.phone",
+                "+31612345678",
+                Some("31612345678"),
+            ),
+            (
+                "vast: 020-5550100",
+                "pii.phone",
+                "020-5550100",
+                Some("31205550100"),
+            ),
+            (
+                "vast: 026-3172497, na 6",
+                "pii.phone",
+                "026-3172497",
+                Some("31263172497"),
+            ),
+            (
+                "vast: 053 876 11 15",
+                "pii.phone",
+                "053 876 11 15",
+                Some("31538761115"),
+            ),
+            (
+                "vast: +31 20 555 0100",
+                "pii.phone",
+                "+31 20 555 0100",
+                Some("31205550100"),
+            ),
+            (
+                "06 15 49 14 54 is mijn nummer",
+                "pii.phone",
+                "06 15 49 14 54",
+                Some("31615491454"),
+            ),
+            (
+                "gratis 0800-0220",
+                "pii.phone",
+                "0800-0220",
+                Some("318000220"),
+            ),
+            (
+                "UK: +44 20 7946 0958",
+                "pii.phone",
+                "+44 20 7946 0958",
+                Some("442079460958"),
+            ),
+            (
+                "IBAN NL91ABNA0417164300.",
+                "pii.iban",
+                "NL91ABNA0417164300",
+                Some("NL91ABNA0417164300"),
+            ),
+            (
+                "IBAN NL91 ABNA 0417 1643 00 graag",
+                "pii.iban",
+                "NL91 ABNA 0417 1643 00",
+                Some("NL91ABNA0417164300"),
+            ),
+            (
+                "from DE89 3704 0044 0532 0130 00",
+                "pii.iban",
+                "DE89 3704 0044 0532 0130 00",
+                Some("DE89370400440532013000"),
+            ),
+            (
+                "GB29NWBK60161331926819 ok",
+                "pii.iban",
+                "GB29NWBK60161331926819",
+                Some("GB29NWBK60161331926819"),
+            ),
+            (
+                "BE68539007547034",
+                "pii.iban",
+                "BE68539007547034",
+                Some("BE68539007547034"),
+            ),
+            (
+                "NO9386011117947",
+                "pii.iban",
+                "NO9386011117947",
+                Some("NO9386011117947"),
+            ),
+            (
+                "card 4111 1111 1111 1111 exp",
+                "pii.card",
+                "4111 1111 1111 1111",
+                Some("4111111111111111"),
+            ),
+            (
+                "card 5555-5555-5555-4444",
+                "pii.card",
+                "5555-5555-5555-4444",
+                Some("5555555555554444"),
+            ),
+            (
+                "amex 3782 822463 10005",
+                "pii.card",
+                "3782 822463 10005",
+                Some("378282246310005"),
+            ),
+            (
+                "mc 2221000000000009",
+                "pii.card",
+                "2221000000000009",
+                Some("2221000000000009"),
+            ),
+            (
+                "BSN 123456782 graag",
+                "pii.bsn",
+                "123456782",
+                Some("123456782"),
+            ),
+            (
+                "burgerservicenummer: 1234.56.782",
+                "pii.bsn",
+                "1234.56.782",
+                Some("123456782"),
+            ),
+            (
+                "my citizen service number is 123 456 782",
+                "pii.bsn",
+                "123 456 782",
+                Some("123456782"),
+            ),
+            (
+                "paspoortnummer NXR4K82P1",
+                "pii.passport",
+                "NXR4K82P1",
+                Some("NXR4K82P1"),
+            ),
+            (
+                "passport no. X12345678 please",
+                "pii.passport",
+                "X12345678",
+                Some("X12345678"),
+            ),
+            (
+                "scan toont SPECI2014 en NW3K7R2L5",
+                "pii.passport",
+                "NW3K7R2L5",
+                Some("NW3K7R2L5"),
+            ),
+            (
+                "Ruud Hendriks, geboren 14-03-1979",
+                "pii.birthdate",
+                "14-03-1979",
+                None,
+            ),
+            (
+                "Name: Anna de Vries, date of birth: 1990-02-11",
+                "pii.birthdate",
+                "1990-02-11",
+                None,
+            ),
+            (
+                "Lisa Verhoeven, Kastanjelaan 12, Eindhoven",
+                "pii.address",
+                "Kastanjelaan 12",
+                None,
+            ),
+            (
+                "ze woont op de Dorpsstraat 5a",
+                "pii.address",
+                "Dorpsstraat 5a",
+                None,
+            ),
+            (
+                "Kees Brouwer, Dorpsstraat 5, 1251 LA Laren",
+                "pii.address",
+                "1251 LA Laren",
+                None,
+            ),
+            (
+                "the store manager: Kees Brouwer, Dorpsstraat 5",
+                "pii.address",
+                "Dorpsstraat 5",
+                None,
+            ),
+            (
+                "Mijn geboortedatum is 3 maart 1985",
+                "pii.birthdate",
+                "3 maart 1985",
+                None,
+            ),
+            (
+                "DOB: 1979-03-14 (mine)",
+                "pii.birthdate",
+                "1979-03-14",
+                None,
+            ),
+            (
+                "Ik woon op Lange Nieuwstraat 12",
+                "pii.address",
+                "Lange Nieuwstraat 12",
+                None,
+            ),
+            (
+                "Anna Bakker was born on March 3, 1985.",
+                "pii.birthdate",
+                "March 3, 1985",
+                None,
+            ),
+            (
+                "mailto:Jan@Example.com",
+                "pii.email",
+                "Jan@Example.com",
+                Some("jan@example.com"),
+            ),
+            (
+                "tel. 010 - 123 45 67",
+                "pii.phone",
+                "010 - 123 45 67",
+                Some("31101234567"),
+            ),
+            (
+                "+31 (0)6 1234 5678",
+                "pii.phone",
+                "+31 (0)6 1234 5678",
+                Some("31612345678"),
+            ),
+            (
+                "service: 0900-1234567",
+                "pii.phone",
+                "0900-1234567",
+                Some("319001234567"),
+            ),
+            (
+                "ID-kaartnummer IX9R84KL2",
+                "pii.passport",
+                "IX9R84KL2",
+                Some("IX9R84KL2"),
+            ),
+        ];
+        for &(text, rule, span, canonical) in cases {
+            let found = summary(text);
+            assert!(
+                found
+                    .iter()
+                    .any(|(r, s, c)| *r == rule && s == span && c.as_deref() == canonical),
+                "{text:?}: expected {rule} on {span:?} ({canonical:?}), got {found:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn ignores_look_alikes() {
+        let cases: &[&str] = &[
+            "Bestelnummer 773573087, morgen bezorgd",
+            "Tracking code 3SZEPH6663005, package is in Tilburg",
+            "Order ref e19c6aab-23aa-4021-b08f-e86b4ad8b4ca arrived",
+            "EAN van de buds is 8752210381111",
+            "KvK-nummer 39043055 staat op de factuur",
+            "ordernummer ZE-2026-104233 vermelden",
+            "Afspraak op 12-03-2026 om 14:00",
+            "Vista 55 kost nu €1.049 (was €1.499)",
+            "IBAN NL91ABNA0417164301 klopt niet",
+            "kaart 4922 4764 2074 4231 geweigerd",
+            "ik typte 438755743 bij mijn BSN",
+            "ordernummer 123456782 is verzonden",
+            "Maak over naar NL51 RBRB 0594 2624 77",
+            "1,5 miljoen views, +18% omzet, 2.500.000 bezoekers",
+            "@zephyr_care mail@ ontbreekt, user@localhost",
+            "password reset for ZEPHYR123 and AB1234567",
+            "we zijn op 20-06-2026 om 10 uur open, tel volgt",
+            "commit d5801c4c2a27e548c25823f6f6d9cc51f9b4aebb",
+            "meet me (at) the station",
+            "Vandaag 5 jaar bij Zephyr, geboren in 1990 hier",
+            "Zephyr Electronics heeft 12 winkels",
+            "Bereikbaar ma t/m vr 08.00-18.00 en za 09.00 - 17.00 uur",
+            "postgres://app:Vtgf90!wiqtb@db01.shop.example.com/orders",
+            "ssh deploy@build01.intra.zephyr.local",
+            "Bezoek Zephyr Store Utrecht, Oudegracht 12 in Utrecht",
+            "my ID card expired, order 12345678 still pending",
+        ];
+        for text in cases {
+            let found = summary(text);
+            assert!(found.is_empty(), "{text:?}: expected no PII, got {found:?}");
+        }
+    }
+
+    #[test]
+    fn own_spaced_iban_is_one_iban_not_a_phone() {
+        let text = "Maak over naar NL02 ABNA 0123 4567 89 t.n.v. Zephyr";
+        let found = summary(text);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].0, "pii.iban");
+        assert_eq!(found[0].2.as_deref(), Some("NL02ABNA0123456789"));
+    }
+
+    #[test]
+    fn overlapping_candidates_keep_the_validated_one() {
+        // The card digits also pass the 11-proof as a BSN and sit next to "BSN".
+        let text = "BSN? nee, creditcard 4111 1111 1111 1111";
+        let found = summary(text);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].0, "pii.card");
+    }
+
+    #[test]
+    fn hits_carry_category_sensitivity_and_weights() {
+        let text = "IBAN NL91ABNA0417164300, bel 0612345678";
+        let found = hits(text);
+        assert_eq!(found.len(), 2);
+        for hit in &found {
+            assert_eq!(hit.category, Category::LeakPii);
+            assert_eq!(hit.sensitivity, Sensitivity::Identifier);
+        }
+        assert_eq!((found[0].weight, found[0].checksum_validated), (90, true));
+        assert_eq!((found[1].weight, found[1].checksum_validated), (70, false));
+    }
+
+    #[test]
+    fn offsets_are_byte_offsets_into_the_original_text() {
+        let text = "😬 één nummer: 06-12345678";
+        let found = hits(text);
+        assert_eq!(found.len(), 1);
+        assert_eq!(&text[found[0].start..found[0].end], "06-12345678");
+    }
+
+    #[test]
+    fn canonical_helpers_match_the_detectors() {
+        let cases: &[(Option<String>, Option<&str>)] = &[
+            (canonical_phone("+31 20 555 0100"), Some("31205550100")),
+            (canonical_phone("020-555 0100"), Some("31205550100")),
+            (canonical_phone("0800-0220"), Some("318000220")),
+            (canonical_phone("12345"), None),
+            (canonical_email("Pers@Zephyr.nl"), Some("pers@zephyr.nl")),
+            (canonical_email("not an address"), None),
+            (
+                canonical_iban("nl02 abna 0123 4567 89"),
+                Some("NL02ABNA0123456789"),
+            ),
+            (canonical_iban("NL02ABNA0123456788"), None),
+        ];
+        for (got, want) in cases {
+            assert_eq!(got.as_deref(), *want);
+        }
+    }
+
+    #[test]
+    fn checksums() {
+        assert!(iban_checksum_ok("NL91ABNA0417164300"));
+        assert!(!iban_checksum_ok("NL91ABNA0417164301"));
+        assert!(luhn_ok("4111111111111111"));
+        assert!(!luhn_ok("4111111111111112"));
+        assert_eq!(bsn_eleven_proof("123456782").as_deref(), Some("123456782"));
+        assert_eq!(bsn_eleven_proof("12345672").as_deref(), Some("012345672"));
+        assert_eq!(bsn_eleven_proof("123456789"), None);
+        assert_eq!(bsn_eleven_proof("000000000"), None);
+    }
+
+    #[test]
+    fn iban_table_covers_the_registry() {
+        assert!(IBAN_LENGTHS.len() >= 89, "{} countries", IBAN_LENGTHS.len());
+        let mut codes: Vec<&str> = IBAN_LENGTHS.iter().map(|(code, _)| *code).collect();
+        codes.sort_unstable();
+        codes.dedup();
+        assert_eq!(codes.len(), IBAN_LENGTHS.len(), "duplicate country code");
+    }
+}

@@ -1,0 +1,1457 @@
+//! Pricing leaks (CONTRACT §3 `leak.pricing`, §5 `products` and
+//! `pricing.alert_below_ratio`): a wrong price of one of the company's own products
+//! made public, typically an employee noticing that an expensive product is listed far
+//! too cheaply on the webshop.
+//!
+//! Two pure, synchronous steps over the ORIGINAL post text (byte offsets everywhere):
+//!
+//! * [`find_prices`] reads money amounts in Dutch and English notation (`€149`,
+//!   `€ 149,-`, `EUR 1.499,00`, `1,499.00 EUR`, `149 euro`, `$149.99`, `£99`, …) and
+//!   flags amounts that are not what a product sells for: a discount amount, a
+//!   periodic (lease) price, a fee, a reference (`was`) price, a lower bound or another
+//!   kind of amount (refund, revenue, budget, …).
+//! * [`find_pricing_leaks`] ties each price to the nearest catalogue product mention and
+//!   reports `pricing.below_list` when it is strictly below `alert_below_ratio` × list
+//!   price, and `pricing.error_talk` when talk of a price error stands next to a
+//!   product and is not denied.
+//!
+//! # Decisions
+//!
+//! * A bare number is not a price. The one exception is cents notation (`17,90`,
+//!   `149,-`) right after a price cue (`voor`, `for`, `kost`, `nu`, …): Dutch posts
+//!   often leave out the euro sign there. Such a price has `currency: None` and
+//!   [`PriceFlags::implicit_currency`], and counts in the product's own currency.
+//! * `.` and `,` are read by digit-group length: one separator followed by exactly
+//!   three digits is a thousands separator (`€1.049` = 1049, `€1,199` = 1199), unless
+//!   the integer part is `0`; one or two digits make it a decimal separator
+//!   (`€6.49`, `€17,90`); with both, the last one is the decimal separator.
+//! * Refurbished, demo, open-box, B-grade and damaged units count as second-hand:
+//!   their price is not the catalogue product's price.
+//! * A denial suppresses error talk only. A price far below list stays a leak whatever
+//!   the post says about it (a corporate "flash deal" at 30% of list is one).
+//! * A price is tied to a product in the same clause (either side, the preceding
+//!   product preferred), to a product earlier in the same sentence across a comma, or
+//!   to a product at the end of the previous sentence. A product that only follows
+//!   the price in a later clause is never its owner (`LG OLEDs are €699, the Vista 55
+//!   is still at full price`).
+//! * Other brands and shops (a built-in list of common consumer-electronics and retail
+//!   names, plus "elsewhere", "competitor", …) between product and price mean the
+//!   price is theirs. A brand word that is part of a product mention in the same post
+//!   is the company's own and never counts as a competitor.
+
+use super::hit::{Hit, Sensitivity};
+use crate::verdict::Category;
+use regex::Regex;
+use std::sync::LazyLock;
+
+/// Rule id of a price strictly below `alert_below_ratio` × list price.
+pub const RULE_BELOW_LIST: &str = "pricing.below_list";
+/// Rule id of price-error talk next to a product.
+pub const RULE_ERROR_TALK: &str = "pricing.error_talk";
+/// Weight of [`RULE_BELOW_LIST`] hits.
+pub const WEIGHT_BELOW_LIST: u8 = 90;
+/// Weight of [`RULE_ERROR_TALK`] hits.
+pub const WEIGHT_ERROR_TALK: u8 = 85;
+
+/// Longest gap in bytes between a product and a price in the same clause.
+const MAX_GAP_SAME_CLAUSE: usize = 160;
+/// Longest gap between a product and a later price in the next clause of a sentence.
+const MAX_GAP_NEXT_CLAUSE: usize = 80;
+/// Longest gap between a product and a price at the start of the next sentence.
+const MAX_GAP_NEXT_SENTENCE: usize = 60;
+/// Error talk counts next to a product within this many bytes, whatever the sentences.
+const MAX_GAP_ERROR_TALK: usize = 120;
+/// Error talk counts next to a product in the adjacent sentence within this many bytes.
+const MAX_GAP_ERROR_TALK_SENTENCE: usize = 240;
+
+/// A currency of a catalogue price or a price in a post.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Currency {
+    Eur,
+    Usd,
+    Gbp,
+    Chf,
+    Jpy,
+    Sek,
+    Nok,
+    Dkk,
+    Pln,
+    Aud,
+    Cad,
+}
+
+impl Currency {
+    /// Every supported currency.
+    pub const ALL: [Currency; 11] = [
+        Currency::Eur,
+        Currency::Usd,
+        Currency::Gbp,
+        Currency::Chf,
+        Currency::Jpy,
+        Currency::Sek,
+        Currency::Nok,
+        Currency::Dkk,
+        Currency::Pln,
+        Currency::Aud,
+        Currency::Cad,
+    ];
+
+    /// The ISO 4217 code, e.g. `EUR`.
+    pub fn code(self) -> &'static str {
+        match self {
+            Currency::Eur => "EUR",
+            Currency::Usd => "USD",
+            Currency::Gbp => "GBP",
+            Currency::Chf => "CHF",
+            Currency::Jpy => "JPY",
+            Currency::Sek => "SEK",
+            Currency::Nok => "NOK",
+            Currency::Dkk => "DKK",
+            Currency::Pln => "PLN",
+            Currency::Aud => "AUD",
+            Currency::Cad => "CAD",
+        }
+    }
+
+    /// Reads an ISO code, a symbol or a common name, case-insensitively and ignoring
+    /// surrounding white space: `EUR`, `eur`, `€`, `euro`, `USD`, `$`, `GBP`, `£`, …
+    /// `None` for anything else.
+    pub fn parse(name: &str) -> Option<Currency> {
+        let name = name.trim().to_lowercase();
+        let currency = match name.as_str() {
+            "eur" | "€" | "euro" | "euros" | "euro's" => Currency::Eur,
+            "usd" | "$" | "us$" | "dollar" | "dollars" | "bucks" => Currency::Usd,
+            "gbp" | "£" | "quid" | "pound sterling" => Currency::Gbp,
+            "chf" | "fr." | "sfr" => Currency::Chf,
+            "jpy" | "¥" | "yen" => Currency::Jpy,
+            "sek" => Currency::Sek,
+            "nok" => Currency::Nok,
+            "dkk" => Currency::Dkk,
+            "pln" | "zł" | "zl" | "zloty" | "złoty" => Currency::Pln,
+            "aud" | "a$" | "au$" => Currency::Aud,
+            "cad" | "c$" | "ca$" => Currency::Cad,
+            _ => return None,
+        };
+        Some(currency)
+    }
+}
+
+/// What the words around an amount say it is. Any flag except `implicit_currency`
+/// means the amount is not the price a product sells for now
+/// ([`PriceFlags::is_not_selling_price`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PriceFlags {
+    /// A discount amount or another price difference: `€50 korting`, `€50 off`,
+    /// `save €50`, `bespaar €50`, `-€50`, `€50 goedkoper`, `€50 extra`, `€100 cashback`.
+    pub discount: bool,
+    /// A periodic or lease price: `per maand`, `p/m`, `/mnd`, `a month`, `/month`,
+    /// `per week`, `24 x €62`, or lease / rent / subscription words before it.
+    pub periodic: bool,
+    /// A fee or the cost of a service: `verzendkosten`, `bezorgkosten`, `fee`,
+    /// `shipping`, `administratiekosten`, `borg`, `deposit`, `installatie`, `repair`.
+    pub fee: bool,
+    /// A former or reference price: `(was €179)`, `normaal €1249`, `in plaats van
+    /// €2199`, `instead of`, `RRP`, `van €179 voor …`.
+    pub reference: bool,
+    /// A lower bound only: `over €100`, `meer dan €100`, `at least €100`.
+    pub lower_bound: bool,
+    /// Another kind of amount: refund, voucher, trade-in, revenue, loss, damage,
+    /// budget, salary, purchase or cost price, a bid, money raised.
+    pub other_amount: bool,
+    /// No currency was written: cents notation after a price cue (`voor 17,90`) or
+    /// `cent`. The amount counts in the currency of the product it is tied to.
+    pub implicit_currency: bool,
+}
+
+impl PriceFlags {
+    /// Whether the amount is something other than the price a product sells for now.
+    pub fn is_not_selling_price(self) -> bool {
+        self.discount
+            || self.periodic
+            || self.fee
+            || self.reference
+            || self.lower_bound
+            || self.other_amount
+    }
+}
+
+/// One money amount in a post.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PriceMention {
+    /// Byte offset of the first byte (currency symbol or code, or the first digit).
+    pub start: usize,
+    /// Byte offset just past the last byte (digits, `,-`, multiplier or currency word).
+    pub end: usize,
+    /// The amount in currency units, multipliers applied (`€1,5 mln` = 1 500 000).
+    pub amount: f64,
+    /// The written currency; `None` when the post leaves it out.
+    pub currency: Option<Currency>,
+    pub flags: PriceFlags,
+}
+
+/// A catalogue product name or alias found in the post (byte offsets into the
+/// original text).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProductMention {
+    pub start: usize,
+    pub end: usize,
+    pub list_price: f64,
+    pub currency: Currency,
+    /// Index of the product in the profile's catalogue.
+    pub product_index: usize,
+}
+
+/// A byte range in the original text: price-error talk or a denial of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Span {
+    pub start: usize,
+    pub end: usize,
+}
+
+fn re(pattern: &str) -> Regex {
+    Regex::new(pattern).expect("pricing regex compiles")
+}
+
+/// A number: digit groups with `.`, `,`, `'` or a no-break space as thousands
+/// separator and an optional decimal part, or plain digits with an optional decimal part.
+static NUMBER: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"\d{1,3}(?:[.,'’\u{A0}\u{202F}\u{2009}]\d{3})+(?:[.,]\d{1,2})?|\d+(?:[.,]\d{1,3})?")
+});
+
+/// A currency written before the amount, at the end of the text before it.
+static PREFIX_CURRENCY: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)(?:^|[^\p{L}\p{N}])(us\$|au\$|a\$|ca\$|c\$|€|\$|£|¥|eur|usd|gbp|chf|jpy|sek|nok|dkk|pln|aud|cad|fr\.)[ \u{A0}\u{202F}]?$",
+    )
+});
+
+/// Dutch whole-amount notation after the digits: `,-`, `.-`, `,--`, `,–`, `,=`.
+static WHOLE_SUFFIX: LazyLock<Regex> = LazyLock::new(|| re(r"^[.,](?:--?|–|—|=)"));
+
+static MULTIPLIER: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"^[ \u{A0}]?(?:(k|K|duizend|thousand)|(mln|miljoen|million|mio|m|M)|(mld|miljard|billion|bn))\b",
+    )
+});
+
+static SUFFIX_CURRENCY: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"^[ \u{A0}\u{202F}]?(?:(€|\$|£|¥|zł)|(?i:(euro's|euros|euro|eur|usd|dollars|dollar|bucks|gbp|quid|chf|jpy|yen|sek|nok|dkk|pln|aud|cad))\b|(eu)\b)",
+    )
+});
+
+static CENTS: LazyLock<Regex> = LazyLock::new(|| re(r"(?i)^[ \u{A0}]?(?:eurocents?|cents?|ct)\b"));
+
+/// What follows "eu" when it is the European Union rather than euros.
+static EU_UNION: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)^\s*(?:-|\p{L}*(?:land|countr|lidsta|member|burger|citizen|regel|wet\b|law|markt|market|commiss|parlement|parliament))",
+    )
+});
+
+/// A cue right before an amount without a currency that makes it a price.
+static PRICE_CUE: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)(?:\b(?:voor|for|at|kost|kosten|kostte|kostten|costs?|prijs|price|priced at|nu|now|slechts|only|maar|just|vanaf|from)|à)\s*(?:(?:maar|slechts|only|just|nog|wel|nu|now)\s+)*$",
+    )
+});
+
+/// Units after a number that make it something other than money.
+static UNIT_AFTER: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r#"(?i)^\s*(?:%|"|''|(?:uur|u|h|hrs?|min|minuten|minutes|sec|km|m|cm|mm|kg|g|gram|l|liter|inch|gb|tb|mb|hz|khz|w|watt|v|mah|db|stuks?|pcs|x|keer|times|sterren|stars)\b)"#,
+    )
+});
+
+static DISCOUNT_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)\b(?:korting\s+(?:van|t\.?w\.?v\.?|ter\s+waarde\s+van)|discount\s+of|save|saves|saving|bespaar\p{L}*|besparing\s+van|voordeel\s+van|cashback(?:\s+(?:van|of))?|scheelt|verschil\s+van|difference\s+of|verlaagd\s+met|reduced\s+by|lowered\s+by|price\s+(?:drop|cut)\s+of|prijsverlaging\s+van|prijsdaling\s+van|minus)\s+(?:(?:wel|maar|liefst|ruim|ongeveer|about|around|nearly|almost|bijna|you|je|u|up\s+to|tot)\s+)*$",
+    )
+});
+
+static DISCOUNT_AFTER: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)^\s*(?:(?:extra|meer|minder)\s+)?(?:korting|discount|off|goedkoper|cheaper|minder|less|lager|lower|reduction|cashback|cash\s+back|terug|back|voordeel|besparing|savings?|eraf|er\s+af|af|extra|meer|more|duurder|pricier|bijbetalen)\b",
+    )
+});
+
+static PERIODIC_AFTER: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)^\s*(?:(?:per|a|an|each|every|elke|iedere|in\s+de|in\s+the)\s+|/\s*|p/?\s*)(?:maand|mnd|month|mo|week|wk|jaar|jr|year|yr|dag|day|kwartaal|quarter|uur|hour|hr)\b|^\s*(?:p\.?m\.?|pm|p/m|maandelijks|monthly|weekly|wekelijks|jaarlijks|yearly|annually|[x×]\s*\d)(?:$|[^\p{L}])",
+    )
+});
+
+static PERIODIC_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)(?:\b(?:lease\p{L}*|leasen|huur\p{L}*|huren|rent\p{L}*|abonnement\p{L}*|subscription|subscribe|termijn\p{L}*|installments?|instalments?|afbetal\p{L}*|maandbedrag|maandprijs|monthly|maandelijks|per\s+maand|per\s+month)\b|\b\d+\s*[x×]\s*$)",
+    )
+});
+
+static FEE_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)\b(?:\p{L}*kosten|shipping|delivery|postage|porto|verzending|bezorging|fees?|\p{L}*toeslag|surcharge|borg|deposit|statiegeld|administratie\p{L}*|installatie\p{L}*|installation|montage|reparatie\p{L}*|repair|garantie\p{L}*|warranty|verzekering|insurance|handling|charges?|retour\p{L}*|return)\s*[:=]?\s*(?:(?:van|of|is|was|bedraagt|bedragen|kost|costs?|only|maar|slechts|just|extra|a|an|de|het|the|nog|ook|also|wel)\s+)*$",
+    )
+});
+
+static FEE_AFTER: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r#"(?i)^[\s'"‘’“”(]*(?:aan\s+|in\s+)?(?:extra\s+)?(?:\p{L}+kosten|verzending|bezorging|porto|\p{L}*toeslag|borg|statiegeld|(?:\p{L}+[- ])?(?:fee|fees|charge|surcharge)|shipping|delivery|postage|handling|deposit|installation|repair|warranty|insurance|admin)\b"#,
+    )
+});
+
+static REFERENCE_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)(?:\b(?:normaal|normaliter|normally|usually|doorgaans|meestal|oorspronkelijk|originally|original\s+price|oude\s+prijs|old\s+price|adviesprijs|advies|rrp|msrp|srp|list\s+price|catalogusprijs|regular\s+price|regularly|reguliere\s+prijs|in\s+plaats\s+van|instead\s+of|i\.?p\.?v\.?|ipv|vergeleken\s+met|compared\s+to|vs\.?|versus)|\(\s*was)\s*:?\s*(?:(?:wel|nog|still)\s+)?$",
+    )
+});
+
+/// `was`, `van`, `from` before an amount: a reference price when a new price follows.
+static WAS_BEFORE: LazyLock<Regex> = LazyLock::new(|| re(r"(?i)\b(?:was|van|from)\s*$"));
+static NEW_PRICE_AFTER: LazyLock<Regex> =
+    LazyLock::new(|| re(r"(?i)^\s*[,;)]?\s*(?:(?:nu|now|voor|for|naar|to)\b|→|->)"));
+
+static LOWER_BOUND_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)(?:\b(?:over|above|boven(?:\s+de)?|meer\s+dan|more\s+than|at\s+least|minstens|minimaal|ten\s+minste|ruim|well\s+over|upwards\s+of)|>)\s*$",
+    )
+});
+
+static OTHER_AMOUNT: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)\b(?:terugbetaling\p{L}*|terugbetaald|terugstorting|teruggestort|refund\p{L}*|restitutie|compensatie|compensation|\p{L}*vergoeding|tegoed\p{L}*|vouchers?|waardebon\p{L}*|cadeaubon\p{L}*|cadeaukaart\p{L}*|gift\s?cards?|coupons?|inruil\p{L}*|trade-?in|omzet|revenue|turnover|verlies|loss|losses|schade|damages?|winst|profit|marge|margin|opgehaald|raised|gedoneerd|donated|donati\p{L}*|salaris|salary|loon|bonus|boete|penalty|budget|inleg|aandeel\p{L}*|koers|share\s+price|bod|bid|geboden|inkoopprijs|inkoop|kostprijs|cost\s+price|purchase\s+price|wholesale|groothandelsprijs)\b",
+    )
+});
+
+/// Accessories and parts: a price after them belongs to them, not to the product.
+/// Dutch compounds (`wandbeugel`, `kabeltje`) match by their last part.
+static ACCESSORY: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)\b(?:\p{L}*(?:beugel|hoes|hoesje|kabel|snoer|oplader|lader|houder|bandje|filter|borstel|stofzak|folie|adapter|adaptor|stekker|accu|batterij|onderdeel|onderdelen|toebehoren|bediening|cartridge|helm|zadel|pomp)(?:s|en|je|jes|tje|tjes)?|case|cases|cover|covers|sleeve|sleeves|cable|cables|charger|chargers|mount|mounts|bracket|brackets|stand|stands|strap|straps|band|bands|remote|remotes|battery|batteries|dock|docks|docking\s+station|hub|plug|plugs|screen\s?protectors?|protectors?|tips|eartips|ear\s+tips|brush|brushes|bag|bags|parts|spare|spares|accessory|accessories|accessoire|accessoires|pen|stylus|soundbar|subwoofer|ink|toner|capsules|pods|refill|refills|navulling|lock|saddle|pump|lens|skin|skins|bumper|sticker|stickers|keyboard|toetsenbord|mouse|muis|upgrade|licentie|license|licence|tas|tasje)\b",
+    )
+});
+
+/// Links an accessory to the product named right after it: `de wandbeugel voor de`.
+static ACCESSORY_LINK: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)^\s*(?:\p{L}+\s+)?(?:voor|for|van|of|bij|with|met|geschikt\s+voor|compatible\s+with|fits|past\s+op|op|to)\s+(?:(?:de|het|een|the|a|an|je|jouw|your|my|mijn|m'n|die|that|this|deze)\s+)?(?:\p{L}+\s+)?$",
+    )
+});
+
+/// Services bought for a product: a price linked to them is theirs
+/// (`de reparatie van mijn Vista 55 kostte €250`).
+static SERVICE: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)\b(?:repairs?|reparatie\p{L}*|installatie\p{L}*|installation|montage|service|onderhoud|maintenance|verzending|shipping|bezorging|delivery|garantie\p{L}*|warranty|verzekering|insurance|kalibratie|calibration)\b",
+    )
+});
+
+/// A private sale: a first-person possessive and a selling verb in the same clause
+/// (`I sold my Vista 55 for €600`, `heb mijn Vista 55 verkocht voor €600`).
+static PERSONAL: LazyLock<Regex> = LazyLock::new(|| re(r"(?i)\b(?:mijn|my|m'n)\b"));
+static SELLING: LazyLock<Regex> =
+    LazyLock::new(|| re(r"(?i)\b(?:verkocht|verkoop|verkopen|sold|sell|selling)\b"));
+
+/// `voor de hoesjes` right after a price: the price is the accessory's.
+static ACCESSORY_AFTER: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)^\s*(?:voor|for|van|of)\s+(?:(?:de|het|een|the|a|an|je|your|my|mijn|die|deze|this|that|twee|two|2)\s+)?(?:\p{L}+\s+)?$",
+    )
+});
+
+/// Other brands and shops: a price next to them is theirs.
+static COMPETITOR: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)\b(?:samsung|lg|sony|philips|panasonic|tcl|hisense|toshiba|loewe|apple|iphone|ipad|macbook|airpods|google|oneplus|xiaomi|huawei|oppo|realme|motorola|nokia|lenovo|hp|dell|asus|acer|msi|razer|microsoft|bose|jbl|sennheiser|jabra|marshall|sonos|garmin|fitbit|withings|suunto|amazfit|dyson|irobot|roomba|roborock|ecovacs|eufy|miele|bosch|siemens|aeg|rowenta|tefal|nespresso|delonghi|krups|braun|canon|nikon|fujifilm|gopro|dji|nintendo|playstation|xbox|logitech|anker|belkin|coolblue|bol\.com|mediamarkt|media\s+markt|amazon|bcc|alternate|megekko|azerty|wehkamp|currys|argos|best\s?buy|walmart|costco|saturn|fnac|darty|boulanger|euronics|aliexpress|temu|lidl|aldi|kruidvat|blokker|hema|ikea|zalando|elders|elsewhere|concurrent\p{L}*|competitors?|competition|andere\s+(?:winkels?|webshops?|shops?|retailers?|aanbieders?|merken?)|other\s+(?:stores?|shops?|retailers?|brands?|sellers?)|another\s+(?:store|shop|retailer|brand|seller))\b",
+    )
+});
+
+/// Second-hand and other-condition sales: the price is not the catalogue price.
+static SECOND_HAND: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)(?:\b(?:tweedehands|2e\s?hands|2de\s?hands|2dehands(?:\.be)?|tweede\s?hands|second[- ]?hand|pre-?owned|refurbished|refurb|gerefurbished|gereviseerd|renewed|opgeknapt|b-?keuze|b-?grade|showmodel(?:len)?|demomodel(?:len)?|demo[- ]model|ex-?demo|open[- ]?box|te\s+koop|for\s+sale|marktplaats|ebay|vinted|marketplace|craigslist|gumtree|vraagprijs|asking\s+price|n\.?o\.?t\.?k|or\s+best\s+offer|bieden\s+vanaf|alleen\s+ophalen|pick-?up\s+only|zgan|z\.g\.a\.n|zo\s+goed\s+als\s+nieuw|like\s+new|als\s+nieuw|in\s+(?:goede|nette|prima|perfecte)\s+staat|in\s+(?:good|great|mint|excellent)\s+condition|gebruikte|beschadigde?|damaged|defecte|kapotte|voor\s+onderdelen|for\s+parts|(?:weinig|nauwelijks|amper|licht|kort)\s+gebruikt|(?:barely|lightly|gently|hardly|slightly)\s+used|used\s+(?:one|unit|model|item|condition)|(?:a|an|my|this)\s+used|(?:sold|selling|sell|verkocht|verkoop|verkopen)\s+(?:\p{L}+\s+){0,2}(?:my|mijn|m'n|our|onze)|(?:mijn|my|m'n)\s+(?:oude|old|vorige|previous|former)|\d+\s*jaar\s+oude?|\p{L}+-year-old|\d+[- ]years?[- ]old)\b)",
+    )
+});
+
+/// A conjunction that starts a new clause with its own subject.
+static CONJUNCTION: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)\b(?:but|terwijl|while|whereas|want|omdat|because|although|hoewel|though|however|echter)\b",
+    )
+});
+
+/// Clause breaks inside a sentence.
+static CLAUSE_BREAK: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i),\s|;|\s[-–—]\s|\s(?:but|terwijl|while|whereas|want|omdat|because|although|hoewel|though|however|echter)\b",
+    )
+});
+
+/// Words that point a sentence at some other item than the product just named.
+static OTHER_SUBJECT: LazyLock<Regex> =
+    LazyLock::new(|| re(r"(?i)\b(?:vorige|previous|oude|old|andere|other|another|former|ex)\b"));
+
+/// A negation right before price-error talk: `geen prijsfout`, `not a pricing error`.
+static NEGATION_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)\b(?:geen|no|not|niet|nee|never|nooit|zonder|without|isn'?t|wasn'?t|geen\s+sprake\s+van)\s+(?:(?:a|an|een|de|het|the|echte|real|sprake|van|enige|any|sign|teken|of|sprake)\s+)*[#\[(]?$",
+    )
+});
+
+/// A plain no at the start of the sentence that answers a question.
+static ANSWER_NO: LazyLock<Regex> =
+    LazyLock::new(|| re(r"(?i)^\s*(?:nee|no|nope|niet\s+echt|not\s+really|helaas\s+niet)\b"));
+
+/// Words before a `.` that do not end a sentence.
+const ABBREVIATIONS: &[&str] = &[
+    "ca", "incl", "excl", "bijv", "bv", "mr", "mrs", "ms", "dr", "nr", "no", "vs", "etc", "ong",
+    "max", "min", "approx", "resp", "zgn", "evt", "mln", "mld", "st", "art", "ipv", "tel",
+];
+
+fn floor_boundary(text: &str, mut index: usize) -> usize {
+    index = index.min(text.len());
+    while !text.is_char_boundary(index) {
+        index -= 1;
+    }
+    index
+}
+
+fn ceil_boundary(text: &str, mut index: usize) -> usize {
+    index = index.min(text.len());
+    while !text.is_char_boundary(index) {
+        index += 1;
+    }
+    index
+}
+
+/// Up to `len` bytes of `text` ending at `end`, not before `floor`.
+fn window_before(text: &str, end: usize, len: usize, floor: usize) -> &str {
+    let start = floor_boundary(text, end.saturating_sub(len)).max(floor);
+    &text[start.min(end)..end]
+}
+
+/// Up to `len` bytes of `text` starting at `start`, not after `ceiling`.
+fn window_after(text: &str, start: usize, len: usize, ceiling: usize) -> &str {
+    let end = ceil_boundary(text, start + len).min(ceiling).max(start);
+    &text[start..end]
+}
+
+/// Sentence and clause starts of one text.
+struct Segments {
+    /// Sorted byte offsets where a sentence starts; the first is 0.
+    sentences: Vec<usize>,
+    /// Sorted byte offsets where a clause starts (every sentence start is one).
+    clauses: Vec<usize>,
+    len: usize,
+}
+
+impl Segments {
+    fn new(text: &str) -> Segments {
+        let chars: Vec<(usize, char)> = text.char_indices().collect();
+        let mut sentences = vec![0];
+        let mut i = 0;
+        while i < chars.len() {
+            let (position, c) = chars[i];
+            if c == '\n' {
+                sentences.push(position + 1);
+                i += 1;
+                continue;
+            }
+            if matches!(c, '.' | '!' | '?' | '…') {
+                let mut j = i;
+                while j < chars.len()
+                    && matches!(
+                        chars[j].1,
+                        '.' | '!' | '?' | '…' | '"' | '\'' | '”' | '’' | ')' | '»'
+                    )
+                {
+                    j += 1;
+                }
+                let end = chars.get(j).map_or(text.len(), |&(offset, _)| offset);
+                let at_space = chars.get(j).is_none_or(|&(_, next)| next.is_whitespace());
+                let lone_dot = c == '.' && j == i + 1;
+                if at_space && !(lone_dot && is_abbreviation(&text[..position])) {
+                    sentences.push(end);
+                }
+                i = j;
+                continue;
+            }
+            i += 1;
+        }
+        let mut clauses = sentences.clone();
+        clauses.extend(CLAUSE_BREAK.find_iter(text).map(|found| {
+            if found.as_str().starts_with(char::is_whitespace) && found.as_str().len() > 3 {
+                found.start() + 1
+            } else {
+                found.end()
+            }
+        }));
+        sentences.sort_unstable();
+        sentences.dedup();
+        clauses.sort_unstable();
+        clauses.dedup();
+        Segments {
+            sentences,
+            clauses,
+            len: text.len(),
+        }
+    }
+
+    /// How many unit starts lie in `(from, to]`.
+    fn breaks_in(starts: &[usize], from: usize, to: usize) -> usize {
+        let low = starts.partition_point(|&start| start <= from);
+        let high = starts.partition_point(|&start| start <= to);
+        high.saturating_sub(low)
+    }
+
+    fn sentence_breaks(&self, from: usize, to: usize) -> usize {
+        Self::breaks_in(&self.sentences, from, to)
+    }
+
+    fn clause_breaks(&self, from: usize, to: usize) -> usize {
+        Self::breaks_in(&self.clauses, from, to)
+    }
+
+    fn bounds(starts: &[usize], len: usize, position: usize) -> (usize, usize) {
+        let index = starts.partition_point(|&start| start <= position);
+        let start = starts[index.saturating_sub(1)];
+        let end = starts.get(index).copied().unwrap_or(len);
+        (start, end)
+    }
+
+    fn sentence_bounds(&self, position: usize) -> (usize, usize) {
+        Self::bounds(&self.sentences, self.len, position)
+    }
+
+    fn clause_bounds(&self, position: usize) -> (usize, usize) {
+        Self::bounds(&self.clauses, self.len, position)
+    }
+
+    fn sentence_index(&self, position: usize) -> usize {
+        self.sentences
+            .partition_point(|&start| start <= position)
+            .saturating_sub(1)
+    }
+}
+
+/// Whether the word right before a `.` (the end of `before`) is an abbreviation or a
+/// single letter (`i.p.v.`, `ca.`, `incl.`).
+fn is_abbreviation(before: &str) -> bool {
+    let word: String = before
+        .chars()
+        .rev()
+        .take_while(|c| c.is_alphabetic())
+        .collect();
+    let length = word.chars().count();
+    if length == 0 {
+        return false;
+    }
+    let word: String = word.chars().rev().collect::<String>().to_lowercase();
+    length == 1 || ABBREVIATIONS.contains(&word.as_str())
+}
+
+/// A number read from its written form.
+struct ParsedNumber {
+    value: f64,
+    /// The decimal separator, when the number has a decimal part.
+    decimal_separator: Option<char>,
+    /// Digits after the decimal separator.
+    decimals: usize,
+}
+
+/// Reads `1.499,00`, `1,499.00`, `1.049` (1049), `6.49`, `17,90`, `1 499` (no-break
+/// space), `1'499`.
+fn parse_number(written: &str) -> Option<ParsedNumber> {
+    let cleaned: String = written
+        .chars()
+        .filter(|c| !matches!(c, '\'' | '’' | '\u{A0}' | '\u{202F}' | '\u{2009}'))
+        .collect();
+    let dots = cleaned.matches('.').count();
+    let commas = cleaned.matches(',').count();
+    let decimal_separator = match (dots, commas) {
+        (0, 0) => None,
+        (_, 0) | (0, _) => {
+            let separator = if dots > 0 { '.' } else { ',' };
+            if dots + commas > 1 {
+                None
+            } else {
+                let (integer, fraction) = cleaned.split_once(separator)?;
+                if fraction.len() == 3 && integer != "0" {
+                    None
+                } else {
+                    Some(separator)
+                }
+            }
+        }
+        _ => {
+            let last_dot = cleaned.rfind('.')?;
+            let last_comma = cleaned.rfind(',')?;
+            Some(if last_dot > last_comma { '.' } else { ',' })
+        }
+    };
+    let (integer, fraction) = match decimal_separator {
+        Some(separator) => {
+            let at = cleaned.rfind(separator)?;
+            (&cleaned[..at], &cleaned[at + 1..])
+        }
+        None => (cleaned.as_str(), ""),
+    };
+    let digits: String = integer.chars().filter(char::is_ascii_digit).collect();
+    let normalised = if fraction.is_empty() {
+        digits
+    } else {
+        format!("{digits}.{fraction}")
+    };
+    Some(ParsedNumber {
+        value: normalised.parse().ok()?,
+        decimal_separator,
+        decimals: fraction.len(),
+    })
+}
+
+/// Finds money amounts in `text`, with byte offsets into `text`.
+///
+/// An amount needs a currency (`€`, `$`, `£`, an ISO code, `euro`, `eu`, `dollar`, …)
+/// before or after it, or `cent`, or cents notation after a price cue (`voor 17,90`,
+/// `voor 149,-`); any other bare number is not a price. Multipliers are applied
+/// (`€1,5 mln`, `€3k`). See [`PriceFlags`] for what the words around it say.
+pub fn find_prices(text: &str) -> Vec<PriceMention> {
+    let segments = Segments::new(text);
+    NUMBER
+        .find_iter(text)
+        .filter_map(|number| price_at(text, number.start(), number.end(), &segments))
+        .collect()
+}
+
+fn price_at(
+    text: &str,
+    number_start: usize,
+    number_end: usize,
+    segments: &Segments,
+) -> Option<PriceMention> {
+    let before = window_before(text, number_start, 8, 0);
+    let prefix = PREFIX_CURRENCY
+        .captures(before)
+        .and_then(|captures| captures.get(1))
+        .and_then(|symbol| {
+            Currency::parse(symbol.as_str())
+                .map(|currency| (currency, number_start - before.len() + symbol.start()))
+        });
+    if prefix.is_none() {
+        let mut previous = text[..number_start].chars().rev();
+        match previous.next() {
+            Some(c) if c.is_alphanumeric() || c == '_' => return None,
+            Some('.' | ',') if previous.next().is_some_and(|c| c.is_ascii_digit()) => {
+                return None;
+            }
+            _ => {}
+        }
+    }
+    let parsed = parse_number(&text[number_start..number_end])?;
+    let mut amount = parsed.value;
+    let mut end = number_end;
+
+    let mut whole_notation = false;
+    if parsed.decimal_separator.is_none() {
+        if let Some(found) = WHOLE_SUFFIX.find(&text[end..]) {
+            whole_notation = true;
+            end += found.end();
+        }
+    }
+    if let Some(captures) = MULTIPLIER.captures(&text[end..]) {
+        amount *= if captures.get(1).is_some() {
+            1e3
+        } else if captures.get(2).is_some() {
+            1e6
+        } else {
+            1e9
+        };
+        end += captures.get(0).map_or(0, |found| found.end());
+    }
+    let mut suffix = None;
+    if let Some(captures) = SUFFIX_CURRENCY.captures(&text[end..]) {
+        let whole = captures.get(0).map_or(0, |found| found.end());
+        let rest = &text[end + whole..];
+        let symbol = captures.get(1).is_some();
+        let is_eu = captures.get(3).is_some();
+        let next_price_prefix = symbol
+            && rest
+                .trim_start_matches([' ', '\u{A0}'])
+                .starts_with(|c: char| c.is_ascii_digit());
+        let union = is_eu && EU_UNION.is_match(rest);
+        if !next_price_prefix && !union {
+            let written = captures
+                .get(1)
+                .or(captures.get(2))
+                .or(captures.get(3))
+                .map_or("", |found| found.as_str());
+            suffix = if is_eu {
+                Some(Currency::Eur)
+            } else {
+                Currency::parse(written)
+            };
+            if suffix.is_some() {
+                end += whole;
+            }
+        }
+    }
+    let mut currency = prefix.map(|(currency, _)| currency).or(suffix);
+    let mut implicit_currency = false;
+    let cents = CENTS.find(&text[end..]).map(|found| found.end());
+    if let (None, None, Some(cents_end)) = (currency, parsed.decimal_separator, cents) {
+        amount /= 100.0;
+        end += cents_end;
+        implicit_currency = true;
+    }
+    if text[end..]
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_alphanumeric() || c == '_')
+    {
+        return None;
+    }
+    if currency.is_none() && !implicit_currency {
+        let cents_notation = parsed.decimals == 2 || whole_notation;
+        let time_like = parsed.decimal_separator == Some('.')
+            && parsed.value.trunc() <= 23.0
+            && (parsed.value.fract() * 100.0).round() <= 59.0;
+        let (clause_start, _) = segments.clause_bounds(number_start);
+        let cue = PRICE_CUE.is_match(window_before(text, number_start, 24, clause_start));
+        if !cents_notation || time_like || !cue || UNIT_AFTER.is_match(&text[end..]) {
+            return None;
+        }
+        implicit_currency = true;
+        currency = None;
+    }
+    let start = prefix.map_or(number_start, |(_, at)| at);
+    let mut flags = context_flags(text, start, end, segments);
+    flags.implicit_currency = implicit_currency;
+    let mut sign = text[..start].chars().rev();
+    let signed = matches!(sign.next(), Some('-' | '−' | '+'));
+    if signed
+        && sign
+            .next()
+            .is_none_or(|c| c.is_whitespace() || matches!(c, '(' | '[' | '/'))
+    {
+        flags.discount = true;
+    }
+    Some(PriceMention {
+        start,
+        end,
+        amount,
+        currency,
+        flags,
+    })
+}
+
+/// Flags from the words around the amount at `start..end`.
+fn context_flags(text: &str, start: usize, end: usize, segments: &Segments) -> PriceFlags {
+    let (clause_start, clause_end) = segments.clause_bounds(start);
+    let (sentence_start, sentence_end) = segments.sentence_bounds(start);
+    // Anchored patterns see the sentence; free-standing words only the clause.
+    let before = window_before(text, start, 48, sentence_start);
+    let after = window_after(text, end, 48, sentence_end);
+    let clause_before = window_before(text, start, 40, clause_start);
+    let clause_after = window_after(text, end, 32, clause_end);
+    PriceFlags {
+        discount: DISCOUNT_BEFORE.is_match(before) || DISCOUNT_AFTER.is_match(after),
+        periodic: PERIODIC_AFTER.is_match(after) || PERIODIC_BEFORE.is_match(clause_before),
+        fee: FEE_BEFORE.is_match(before) || FEE_AFTER.is_match(after),
+        reference: REFERENCE_BEFORE.is_match(before)
+            || (WAS_BEFORE.is_match(before) && NEW_PRICE_AFTER.is_match(after)),
+        lower_bound: LOWER_BOUND_BEFORE.is_match(before),
+        other_amount: OTHER_AMOUNT.is_match(clause_before)
+            || OTHER_AMOUNT
+                .find(clause_after)
+                .is_some_and(|found| found.start() <= 16),
+        implicit_currency: false,
+    }
+}
+
+/// How a price is tied to a product: lower is closer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Tie {
+    SameClause,
+    NextClause,
+    NextSentence,
+}
+
+/// Competitor words in `gap` that are not part of a product mention of this post.
+fn names_competitor(text: &str, gap: &str, products: &[ProductMention]) -> bool {
+    COMPETITOR.find_iter(gap).any(|found| {
+        let word = found.as_str().to_lowercase();
+        !products.iter().any(|product| {
+            text[product.start..product.end]
+                .to_lowercase()
+                .contains(&word)
+        })
+    })
+}
+
+/// The product mention `price` belongs to, if any.
+fn owner(
+    text: &str,
+    price: &PriceMention,
+    products: &[ProductMention],
+    segments: &Segments,
+) -> Option<usize> {
+    let price_sentence = segments.sentence_index(price.start);
+    let product_in_price_sentence = products
+        .iter()
+        .any(|product| segments.sentence_index(product.start) == price_sentence);
+    let mut best: Option<((Tie, usize), usize)> = None;
+    for (index, product) in products.iter().enumerate() {
+        let (preceding, gap_start, gap_end) = if product.end <= price.start {
+            (true, product.end, price.start)
+        } else if price.end <= product.start {
+            (false, price.end, product.start)
+        } else {
+            continue;
+        };
+        let gap = &text[gap_start..gap_end];
+        let sentence_breaks = segments.sentence_breaks(gap_start, gap_end);
+        let tie = if segments.clause_breaks(gap_start, gap_end) == 0 {
+            (gap.len() <= MAX_GAP_SAME_CLAUSE).then_some(Tie::SameClause)
+        } else if !preceding {
+            None
+        } else if sentence_breaks == 0 {
+            (gap.len() <= MAX_GAP_NEXT_CLAUSE && !CONJUNCTION.is_match(gap))
+                .then_some(Tie::NextClause)
+        } else if sentence_breaks == 1 && !product_in_price_sentence {
+            let (sentence_start, _) = segments.sentence_bounds(price.start);
+            let lead_in = &text[sentence_start.min(price.start)..price.start];
+            (gap.len() <= MAX_GAP_NEXT_SENTENCE && !OTHER_SUBJECT.is_match(lead_in))
+                .then_some(Tie::NextSentence)
+        } else {
+            None
+        };
+        let Some(tie) = tie else { continue };
+        let distance = if preceding {
+            gap.len()
+        } else {
+            gap.len() * 2 + 4
+        };
+        if best.is_none_or(|(rank, _)| (tie, distance) < rank) {
+            best = Some(((tie, distance), index));
+        }
+    }
+    best.map(|(_, index)| index)
+}
+
+/// Whether the words around `product` and `price` say the price is about something
+/// else: an accessory, a second-hand unit, another brand or shop.
+fn about_something_else(
+    text: &str,
+    price: &PriceMention,
+    product: &ProductMention,
+    products: &[ProductMention],
+    segments: &Segments,
+) -> bool {
+    let (gap_start, gap_end) = if product.end <= price.start {
+        (product.end, price.start)
+    } else {
+        (price.end, product.start)
+    };
+    let gap = &text[gap_start..gap_end];
+    if ACCESSORY.is_match(gap) || names_competitor(text, gap, products) {
+        return true;
+    }
+    let (product_clause_start, product_clause_end) = segments.clause_bounds(product.start);
+    let lead_in = window_before(text, product.start, 50, product_clause_start);
+    let linked = [&*ACCESSORY, &*SERVICE].iter().any(|words| {
+        words
+            .find_iter(lead_in)
+            .last()
+            .is_some_and(|word| ACCESSORY_LINK.is_match(&lead_in[word.end()..]))
+    });
+    if linked {
+        return true;
+    }
+    if product.end <= price.start {
+        let (_, sentence_end) = segments.sentence_bounds(price.end);
+        let after = window_after(text, price.end, 40, sentence_end);
+        let accessory_after = [&*ACCESSORY, &*SERVICE].iter().any(|words| {
+            words
+                .find(after)
+                .is_some_and(|word| ACCESSORY_AFTER.is_match(&after[..word.start()]))
+        });
+        if accessory_after {
+            return true;
+        }
+    }
+    let (price_clause_start, price_clause_end) = segments.clause_bounds(price.start);
+    let region_start = product_clause_start.min(price_clause_start);
+    let region_end = product_clause_end.max(price_clause_end);
+    let region = &text[region_start..region_end];
+    SECOND_HAND.is_match(region) || (PERSONAL.is_match(region) && SELLING.is_match(region))
+}
+
+/// Reports pricing leaks in `text` into `out`.
+///
+/// * `products`: catalogue names and aliases found in the post.
+/// * `error_talk`: spans of price-error talk ("prijsfout", "pricing error", …).
+/// * `denials`: spans denying a price error ("geen prijsfout", "nee hoor, gewoon
+///   actie"), including negated error talk.
+/// * `alert_below_ratio`: a tied price strictly below this share of the list price is
+///   a leak.
+///
+/// Emits `pricing.below_list` (weight 90) for each price tied to a product (see the
+/// module documentation) that is a selling price in the product's currency (or without
+/// a written currency) and strictly below `alert_below_ratio` × list price, spanning
+/// product and price; a price about an accessory, a service, a second-hand unit or
+/// another brand or shop does not count. Emits `pricing.error_talk` (weight 85) for
+/// each talk span that lies within 120 bytes of a product, or in the same sentence, or
+/// in the adjacent sentence within 240 bytes (no other brand or shop in between),
+/// spanning talk and product. Talk is dropped when a denial overlaps it or stands in
+/// its sentence or the two after it, when a negation precedes it (`geen`, `not a`), or
+/// when it is a question answered with a plain no (`prijsfout? Nee hoor`). Denials
+/// never suppress `pricing.below_list`. Hits identical to one added by this call are
+/// not added twice.
+pub fn find_pricing_leaks(
+    text: &str,
+    products: &[ProductMention],
+    error_talk: &[Span],
+    denials: &[Span],
+    alert_below_ratio: f64,
+    out: &mut Vec<Hit>,
+) {
+    if products.is_empty() {
+        return;
+    }
+    let segments = Segments::new(text);
+    let first_new = out.len();
+    for price in find_prices(text) {
+        if price.flags.is_not_selling_price() {
+            continue;
+        }
+        let Some(index) = owner(text, &price, products, &segments) else {
+            continue;
+        };
+        let product = &products[index];
+        if price
+            .currency
+            .is_some_and(|currency| currency != product.currency)
+            || product.list_price <= 0.0
+            || price.amount >= alert_below_ratio * product.list_price
+            || about_something_else(text, &price, product, products, &segments)
+        {
+            continue;
+        }
+        push_hit(
+            out,
+            first_new,
+            RULE_BELOW_LIST,
+            WEIGHT_BELOW_LIST,
+            product.start.min(price.start),
+            product.end.max(price.end),
+        );
+    }
+    for talk in error_talk {
+        if talk.start >= talk.end
+            || talk.end > text.len()
+            || is_denied(text, *talk, denials, &segments)
+        {
+            continue;
+        }
+        let nearest = products
+            .iter()
+            .filter_map(|product| {
+                let (gap_start, gap_end) = if product.end <= talk.start {
+                    (product.end, talk.start)
+                } else if talk.end <= product.start {
+                    (talk.end, product.start)
+                } else {
+                    (talk.start, talk.start)
+                };
+                let gap = &text[gap_start..gap_end];
+                let sentences = segments.sentence_breaks(gap_start, gap_end);
+                let near = gap.len() <= MAX_GAP_ERROR_TALK
+                    || sentences == 0
+                    || (sentences == 1 && gap.len() <= MAX_GAP_ERROR_TALK_SENTENCE);
+                (near && !names_competitor(text, gap, products)).then_some((gap.len(), product))
+            })
+            .min_by_key(|&(distance, _)| distance);
+        if let Some((_, product)) = nearest {
+            push_hit(
+                out,
+                first_new,
+                RULE_ERROR_TALK,
+                WEIGHT_ERROR_TALK,
+                product.start.min(talk.start),
+                product.end.max(talk.end),
+            );
+        }
+    }
+}
+
+/// Whether price-error talk is denied: a denial overlaps it, stands in its sentence
+/// or in the two sentences after it, or a negation stands right before it.
+fn is_denied(text: &str, talk: Span, denials: &[Span], segments: &Segments) -> bool {
+    let talk_sentence = segments.sentence_index(talk.start);
+    let denied = denials.iter().any(|denial| {
+        let overlaps = denial.start < talk.end && talk.start < denial.end;
+        let denial_sentence = segments.sentence_index(denial.start);
+        overlaps
+            || denial_sentence == talk_sentence
+            || (denial.start >= talk.end && denial_sentence <= talk_sentence + 2)
+    });
+    let start = floor_boundary(text, talk.start);
+    denied
+        || NEGATION_BEFORE.is_match(window_before(text, start, 32, 0))
+        || answered_no(text, talk, segments)
+}
+
+/// Whether the talk stands in a question answered with a plain no in the next
+/// sentence: `Is dit een prijsfout? Nee hoor, gewoon actie.`
+fn answered_no(text: &str, talk: Span, segments: &Segments) -> bool {
+    let (_, sentence_end) = segments.sentence_bounds(floor_boundary(text, talk.start));
+    let question = text[..sentence_end].trim_end().ends_with('?');
+    question && ANSWER_NO.is_match(&text[sentence_end..])
+}
+
+/// Adds one hit unless an identical one was added by this call already.
+fn push_hit(
+    out: &mut Vec<Hit>,
+    first_new: usize,
+    rule: &'static str,
+    weight: u8,
+    start: usize,
+    end: usize,
+) {
+    if out[first_new..]
+        .iter()
+        .any(|hit| hit.rule == rule && hit.start == start && hit.end == end)
+    {
+        return;
+    }
+    out.push(Hit {
+        rule,
+        category: Category::LeakPricing,
+        start,
+        end,
+        weight,
+        checksum_validated: false,
+        sensitivity: Sensitivity::Plain,
+        canonical: None,
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Short names for the expected flags in the tables.
+    fn flag_names(flags: PriceFlags) -> Vec<&'static str> {
+        let mut names = Vec::new();
+        for (set, name) in [
+            (flags.discount, "discount"),
+            (flags.periodic, "periodic"),
+            (flags.fee, "fee"),
+            (flags.reference, "reference"),
+            (flags.lower_bound, "lower_bound"),
+            (flags.other_amount, "other"),
+            (flags.implicit_currency, "implicit"),
+        ] {
+            if set {
+                names.push(name);
+            }
+        }
+        names
+    }
+
+    #[test]
+    fn reads_amounts_and_currencies() {
+        use Currency::*;
+        type Expected<'a> = &'a [(f64, Option<Currency>, &'a str)];
+        let cases: &[(&str, Expected)] = &[
+            ("nu €149 op de site", &[(149.0, Some(Eur), "€149")]),
+            ("voor € 149,- bij ons", &[(149.0, Some(Eur), "€ 149,-")]),
+            ("€149,00 incl. btw", &[(149.0, Some(Eur), "€149,00")]),
+            ("kost 149 euro", &[(149.0, Some(Eur), "149 euro")]),
+            ("voor 149 eu", &[(149.0, Some(Eur), "149 eu")]),
+            ("149 EUR", &[(149.0, Some(Eur), "149 EUR")]),
+            ("EUR 1.499,00", &[(1499.0, Some(Eur), "EUR 1.499,00")]),
+            ("1,499.00 EUR", &[(1499.0, Some(Eur), "1,499.00 EUR")]),
+            ("€1.049", &[(1049.0, Some(Eur), "€1.049")]),
+            ("€6.49", &[(6.49, Some(Eur), "€6.49")]),
+            ("$149.99", &[(149.99, Some(Usd), "$149.99")]),
+            ("£99", &[(99.0, Some(Gbp), "£99")]),
+            ("149,95 euro", &[(149.95, Some(Eur), "149,95 euro")]),
+            ("for 99 euros", &[(99.0, Some(Eur), "99 euros")]),
+            ("€1,199 now", &[(1199.0, Some(Eur), "€1,199")]),
+            ("€0,00", &[(0.0, Some(Eur), "€0,00")]),
+            ("€0.499", &[(0.499, Some(Eur), "€0.499")]),
+            ("EUR1.499", &[(1499.0, Some(Eur), "EUR1.499")]),
+            ("149€", &[(149.0, Some(Eur), "149€")]),
+            ("US$ 99", &[(99.0, Some(Usd), "US$ 99")]),
+            ("CHF 1'499.50", &[(1499.5, Some(Chf), "CHF 1'499.50")]),
+            ("€1\u{A0}499", &[(1499.0, Some(Eur), "€1\u{A0}499")]),
+            ("€412 mln omzet", &[(412e6, Some(Eur), "€412 mln")]),
+            ("€1,5 miljoen", &[(1.5e6, Some(Eur), "€1,5 miljoen")]),
+            ("€3k", &[(3000.0, Some(Eur), "€3k")]),
+            ("voor 99 cent", &[(0.99, None, "99 cent")]),
+            // Cents notation after a price cue, without a currency.
+            (
+                "staan nu voor 17,90 in de webshop",
+                &[(17.9, None, "17,90")],
+            ),
+            ("voor 1.499,- af", &[(1499.0, None, "1.499,-")]),
+            // Two prices side by side: the `€` is the second one's prefix.
+            (
+                "€149 € 199",
+                &[(149.0, Some(Eur), "€149"), (199.0, Some(Eur), "€ 199")],
+            ),
+            (
+                "van €179 voor €99",
+                &[(179.0, Some(Eur), "€179"), (99.0, Some(Eur), "€99")],
+            ),
+            // Not prices.
+            ("Vista 55 en Pulse4 in 2026", &[]),
+            ("sinds 10 uur, 10% korting", &[]),
+            ("voor 12.30 besteld", &[]),
+            ("voor 17,90 km", &[]),
+            ("ordernummer 12345678", &[]),
+            ("in 27 EU landen", &[]),
+            ("€32GB", &[]),
+            ("v1.049", &[]),
+        ];
+        for (text, expected) in cases {
+            let found = find_prices(text);
+            let got: Vec<(f64, Option<Currency>, &str)> = found
+                .iter()
+                .map(|price| (price.amount, price.currency, &text[price.start..price.end]))
+                .collect();
+            assert_eq!(got.len(), expected.len(), "{text}: {got:?}");
+            for ((amount, currency, written), (want_amount, want_currency, want_written)) in
+                got.iter().zip(expected.iter())
+            {
+                assert!((amount - want_amount).abs() < 1e-6, "{text}: {got:?}");
+                assert_eq!(currency, want_currency, "{text}");
+                assert_eq!(written, want_written, "{text}");
+            }
+        }
+    }
+
+    #[test]
+    fn flags_from_nearby_words() {
+        // (text, the price as written, its flags)
+        let cases: &[(&str, &str, &[&str])] = &[
+            ("Vista 55 voor €149 op de site", "€149", &[]),
+            ("€50 korting op de Pulse 4", "€50", &["discount"]),
+            ("krijg €50 off your order", "€50", &["discount"]),
+            ("save €50 today", "€50", &["discount"]),
+            ("bespaar €50 op de Pulse 4", "€50", &["discount"]),
+            ("Pulse 4 -€50 dit weekend", "€50", &["discount"]),
+            ("nu €50 goedkoper", "€50", &["discount"]),
+            ("met 32 GB voor €100 extra", "€100", &["discount"]),
+            ("vanaf €52 per maand (36 maanden)", "€52", &["periodic"]),
+            ("€52 p/m", "€52", &["periodic"]),
+            ("€52/mnd", "€52", &["periodic"]),
+            ("only $49 a month", "$49", &["periodic"]),
+            ("£20/month", "£20", &["periodic"]),
+            ("€9 per week", "€9", &["periodic"]),
+            ("lease hem voor €52", "€52", &["periodic"]),
+            ("24 x €62", "€62", &["periodic"]),
+            ("€4,95 verzendkosten", "€4,95", &["fee"]),
+            ("€5 bezorgkosten", "€5", &["fee"]),
+            ("a €25 'restocking fee'", "€25", &["fee"]),
+            ("shipping is €5", "€5", &["fee"]),
+            ("€15 administratiekosten", "€15", &["fee"]),
+            ("borg: €50", "€50", &["fee"]),
+            ("a deposit of €100", "€100", &["fee"]),
+            ("Aura Buds 2 nu €139 (was €179)", "€139", &[]),
+            ("Aura Buds 2 nu €139 (was €179)", "€179", &["reference"]),
+            ("normaal €1249", "€1249", &["reference"]),
+            ("in plaats van €2199", "€2199", &["reference"]),
+            ("van €179 voor €99", "€179", &["reference"]),
+            ("van €179 voor €99", "€99", &[]),
+            ("over €1000 for a TV", "€1000", &["lower_bound"]),
+            ("meer dan €100", "€100", &["lower_bound"]),
+            ("je terugbetaling van €179", "€179", &["other"]),
+            ("omzet €371 miljoen", "€371 miljoen", &["other"]),
+            ("inruilpremie €200", "€200", &["other"]),
+            ("voor 17,90 in de webshop", "17,90", &["implicit"]),
+        ];
+        for (text, written, expected) in cases {
+            let prices = find_prices(text);
+            let price = prices
+                .iter()
+                .find(|price| &text[price.start..price.end] == *written)
+                .unwrap_or_else(|| panic!("{text}: no price {written} in {prices:?}"));
+            assert_eq!(flag_names(price.flags), *expected, "{text}: {written}");
+        }
+    }
+
+    #[test]
+    fn currency_parse() {
+        let cases = [
+            ("EUR", Some(Currency::Eur)),
+            (" eur ", Some(Currency::Eur)),
+            ("€", Some(Currency::Eur)),
+            ("USD", Some(Currency::Usd)),
+            ("$", Some(Currency::Usd)),
+            ("gbp", Some(Currency::Gbp)),
+            ("£", Some(Currency::Gbp)),
+            ("CHF", Some(Currency::Chf)),
+            ("XYZ", None),
+            ("", None),
+        ];
+        for (name, expected) in cases {
+            assert_eq!(Currency::parse(name), expected, "{name}");
+        }
+        for currency in Currency::ALL {
+            assert_eq!(Currency::parse(currency.code()), Some(currency));
+        }
+    }
+
+    /// A small catalogue: (name, list price), longest names first when matching.
+    const CATALOGUE: &[(&str, f64)] = &[
+        ("Zephyr Vista 55 OLED", 1499.0),
+        ("Vista 55 OLED", 1499.0),
+        ("Vista 55", 1499.0),
+        ("Vista55", 1499.0),
+        ("Vista 65 OLED", 2199.0),
+        ("Vista 65", 2199.0),
+        ("Aura Buds 2", 179.0),
+        ("Nimbus 14", 1249.0),
+        ("Nimbus14", 1249.0),
+        ("Cyclone 9", 649.0),
+        ("Pulse 4", 329.0),
+        ("Widget Pro", 99.0),
+    ];
+
+    /// Product mentions by case-insensitive search, longest names first, no overlaps.
+    fn products_in(text: &str) -> Vec<ProductMention> {
+        let lower = text.to_lowercase();
+        let mut names: Vec<(usize, &(&str, f64))> = CATALOGUE.iter().enumerate().collect();
+        names.sort_by_key(|(_, (name, _))| std::cmp::Reverse(name.len()));
+        let mut found: Vec<ProductMention> = Vec::new();
+        for (index, (name, list_price)) in names {
+            let needle = name.to_lowercase();
+            for (start, _) in lower.match_indices(&needle) {
+                let end = start + needle.len();
+                if found.iter().all(|m| end <= m.start || m.end <= start) {
+                    found.push(ProductMention {
+                        start,
+                        end,
+                        list_price: *list_price,
+                        currency: if *name == "Widget Pro" {
+                            Currency::Usd
+                        } else {
+                            Currency::Eur
+                        },
+                        product_index: index,
+                    });
+                }
+            }
+        }
+        found.sort_by_key(|m| m.start);
+        found
+    }
+
+    fn spans_of(text: &str, terms: &[&str]) -> Vec<Span> {
+        let lower = text.to_lowercase();
+        let mut spans = Vec::new();
+        for term in terms {
+            for (start, _) in lower.match_indices(&term.to_lowercase()) {
+                spans.push(Span {
+                    start,
+                    end: start + term.len(),
+                });
+            }
+        }
+        spans
+    }
+
+    const TALK: &[&str] = &[
+        "prijsfout",
+        "pricing error",
+        "price error",
+        "pricing glitch",
+        "verkeerde prijs",
+    ];
+    const DENIALS: &[&str] = &["gewoon actie", "geen prijsfout"];
+
+    fn rules_for(text: &str) -> Vec<&'static str> {
+        let mut out = Vec::new();
+        find_pricing_leaks(
+            text,
+            &products_in(text),
+            &spans_of(text, TALK),
+            &spans_of(text, DENIALS),
+            0.5,
+            &mut out,
+        );
+        for hit in &out {
+            assert_eq!(hit.category, Category::LeakPricing);
+            assert_eq!(hit.sensitivity, Sensitivity::Plain);
+            assert!(
+                hit.start < hit.end && hit.end <= text.len(),
+                "{text}: {hit:?}"
+            );
+        }
+        let mut rules: Vec<&'static str> = out.iter().map(|hit| hit.rule).collect();
+        rules.dedup();
+        rules
+    }
+
+    #[test]
+    fn pricing_leak_table() {
+        const BELOW: &[&str] = &[RULE_BELOW_LIST];
+        const TALKS: &[&str] = &[RULE_ERROR_TALK];
+        const BOTH: &[&str] = &[RULE_BELOW_LIST, RULE_ERROR_TALK];
+        const NONE: &[&str] = &[];
+        let cases: &[(&str, &[&str])] = &[
+            // Far below list.
+            ("Vista 65 staat sinds 10 uur voor €219 live 😬", BELOW),
+            ("de Aura Buds 2 staan nu voor 17,90 in de webshop 😂", BELOW),
+            ("Kassa rekent de Nimbus 14 af voor €12,49 🤯", BELOW),
+            (
+                "someone fat-fingered the Nimbus 14, it's showing €124.90 right now",
+                BELOW,
+            ),
+            ("Pulse 4 is now 'free' (€0,00) in the Belgian shop", BELOW),
+            ("Bought a Nimbus14 for 99 euros, order confirmed", BELOW),
+            ("Vista 55 OLED op de site. Slechts €149!", BELOW),
+            ("Vista 55 voor €1.049 en Aura Buds 2 voor €9", BELOW),
+            ("Widget Pro for $19.99 on the US store", BELOW),
+            ("[Prijsfout] Zephyr Vista 55 OLED voor € 249,-", BOTH),
+            (
+                "Verkeerde prijs: de Cyclone 9 voor €32,45 in plaats van €649",
+                BOTH,
+            ),
+            // Normal prices and ordinary sales.
+            (
+                "Aura Buds 2 voor €99 tijdens de Zephyr Days, scherp geprijsd 👌",
+                NONE,
+            ),
+            (
+                "Vista 55 OLED kost nu €1.049 bij Zephyr (was €1.499).",
+                NONE,
+            ),
+            ("Black Friday: Aura Buds 2 nu €139 (was €179).", NONE),
+            ("Vista 55 OLED down to €1,199 this weekend.", NONE),
+            ("de Pulse 4 blijft gewoon €329 😂", NONE),
+            // Amounts that are not the product's price.
+            ("€50 korting op de Pulse 4 met code PULSE50", NONE),
+            (
+                "Nimbus 14 te leasen: vanaf €52 per maand (36 maanden)",
+                NONE,
+            ),
+            ("€4,95 verzendkosten voor Aura Buds 2 van 179 euro?", NONE),
+            (
+                "charged me a €25 'restocking fee' for returning a Pulse 4",
+                NONE,
+            ),
+            ("De wandbeugel voor de Vista 65 kost maar €39", NONE),
+            ("Vista 65 beugel €39", NONE),
+            ("Aura Buds 2: €9 voor de hoesjes", NONE),
+            (
+                "Sold my four-year-old Vista 55 on Marktplaats for €450",
+                NONE,
+            ),
+            ("Te koop: Vista 55, 2 jaar oud, €450", NONE),
+            ("Refurbished Nimbus 14 voor €550", NONE),
+            (
+                "LG and Samsung OLEDs are €699 this week, the Vista 55 is still at full price.",
+                NONE,
+            ),
+            ("Vista 55 is duur, bij Coolblue €599", NONE),
+            ("Widget Pro voor €19", NONE),
+            ("the best laptop under €1300 is the Nimbus 14", NONE),
+            ("Aura Buds 2 is top. Mijn vorige oortjes kostten €20.", NONE),
+            ("Nimbus 14 voor 12.30 besteld, morgen in huis", NONE),
+            ("Ik heb mijn Vista 55 verkocht voor €600", NONE),
+            ("Screen repair for my Vista 55 was €120", NONE),
+            ("Extra bandje voor de Pulse 4: €19", NONE),
+            ("Pulse 4 screen protector $9", NONE),
+            ("Zephyr geeft €100 cashback op de Vista 55", NONE),
+            ("Aura Buds 2 vanaf €7,50 per maand", NONE),
+            ("Vista 55 kapot, reparatie kost €250 volgens Zephyr", NONE),
+            (
+                "Nimbus 14 kostte me €400 bij inruil van mijn oude laptop",
+                NONE,
+            ),
+            ("Pulse 4 score: 8,50", NONE),
+            (
+                "Oops, the Widget Pro is listed at $9.99 instead of $99 on our site",
+                BELOW,
+            ),
+            ("€149 voor een Vista 55 OLED?! Dat is een prijsfout", BOTH),
+            ("Vista 55 OLED — €149. Ja echt.", BELOW),
+            ("Cyclone 9 voor 65 euro!!", BELOW),
+            ("Vista 65 OLED nu €219,- in de webshop", BELOW),
+            ("we sold 300 Vista 55s at €149 by mistake", BELOW),
+            ("Vista 55 OLED voor 149,- 😱", BELOW),
+            // Error talk.
+            (
+                "PSA: pricing glitch on the Pulse 4, check the NL store",
+                TALKS,
+            ),
+            (
+                "Is dit een prijsfout? Pulse 4 voor €279. Nee hoor, gewoon actie 😄",
+                NONE,
+            ),
+            (
+                "Vista 55 voor €1.199, pricing error? No, it's Black Friday",
+                NONE,
+            ),
+            ("Vista 55 voor €1.199, pricing error? Looks like it", TALKS),
+            (
+                "Geen prijsfout hoor, de Pulse 4 is gewoon in de aanbieding",
+                NONE,
+            ),
+            ("This is not a pricing error: the Pulse 4 is on sale", NONE),
+            ("prijsfout bij Zephyr vandaag", NONE),
+            ("Prijsfout bij Coolblue op de Vista 55", NONE),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(rules_for(text), *expected, "{text}");
+        }
+    }
+
+    #[test]
+    fn below_list_span_covers_product_and_price() {
+        let text = "Haha de Vista 65 staat voor €219 online";
+        let mut out = Vec::new();
+        find_pricing_leaks(text, &products_in(text), &[], &[], 0.5, &mut out);
+        assert_eq!(out.len(), 1);
+        assert_eq!(&text[out[0].start..out[0].end], "Vista 65 staat voor €219");
+        assert_eq!(out[0].weight, WEIGHT_BELOW_LIST);
+    }
+
+    #[test]
+    fn ratio_is_strict() {
+        // 89.50 is exactly half of 179: not strictly below.
+        assert_eq!(rules_for("Aura Buds 2 voor €89,50"), Vec::<&str>::new());
+        assert_eq!(rules_for("Aura Buds 2 voor €89,49"), [RULE_BELOW_LIST]);
+    }
+
+    #[test]
+    fn no_products_no_hits() {
+        let mut out = Vec::new();
+        let text = "prijsfout! alles voor €1";
+        find_pricing_leaks(text, &[], &spans_of(text, TALK), &[], 0.5, &mut out);
+        assert!(out.is_empty());
+    }
+
+    #[test]
+    fn tolerates_odd_offsets_and_unicode() {
+        let text = "Vïsta 55 — €99?!? Zéphyr ü €";
+        let _ = find_prices(text);
+        let mut out = Vec::new();
+        let products = [ProductMention {
+            start: 0,
+            end: "Vïsta 55".len(),
+            list_price: 1499.0,
+            currency: Currency::Eur,
+            product_index: 0,
+        }];
+        let talk = [Span {
+            start: text.len(),
+            end: text.len() + 5,
+        }];
+        find_pricing_leaks(text, &products, &talk, &[], 0.5, &mut out);
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].rule, RULE_BELOW_LIST);
+    }
+}

@@ -1,0 +1,1903 @@
+//! Credentials in a post: API keys and tokens, private keys, JWTs, connection strings
+//! with a password, and passwords written out in code or in prose.
+//!
+//! Every credential type is one [`SecretRule`] in a static table ([`rules`]). A rule
+//! has short literal `keywords` that the caller feeds into one case-insensitive
+//! aho-corasick pass over the post; [`find_secrets`] then runs only the regexes of the
+//! rules whose keywords occurred. A regex finds a candidate, the rule's confirm step
+//! rejects placeholders (`AKIAXXXXXXXXXXXXXXXX`, `<token>`, `ghp_…`), checks
+//! checksums and structure (GitHub CRC32, JWT header) and measures randomness
+//! (Shannon entropy) where a shape alone is ambiguous.
+//!
+//! A hit's span is the secret value itself, the part to mask, never the keyword
+//! around it (`password: <span>`).
+
+use std::ops::Range;
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use crate::detect::hit::{Hit, Sensitivity};
+use crate::verdict::Category;
+
+/// A token with a vendor prefix or a verified structure.
+const WEIGHT_PREFIXED: u8 = 95;
+/// A key recognised by its shape plus a vendor name nearby, or a structured token.
+const WEIGHT_CONTEXTUAL: u8 = 90;
+/// A generic password or key assignment.
+const WEIGHT_GENERIC: u8 = 80;
+
+/// How far (in bytes) a rule's context word may be from the secret.
+const CONTEXT_RADIUS: usize = 160;
+
+/// Checks a candidate span of the post text and returns the span to report (the
+/// secret value), or `None` to drop the candidate.
+pub type Confirm = fn(text: &str, candidate: Range<usize>) -> Option<Range<usize>>;
+
+/// One credential type.
+pub struct SecretRule {
+    /// Stable rule id, e.g. `secret.github_pat`.
+    pub id: &'static str,
+    /// Lowercase ASCII literals, at least one of which occurs (case-insensitively)
+    /// in every text the pattern can match: the aho-corasick prefilter.
+    pub keywords: &'static [&'static str],
+    /// The regex; the capture group `secret` (else the whole match) is the candidate.
+    pub pattern: &'static str,
+    /// Words of which one must occur (case-insensitively) within 160 bytes of the
+    /// secret; empty when the pattern is specific enough on its own.
+    pub context: &'static [&'static str],
+    /// 0–100: how sure and how serious.
+    pub weight: u8,
+    /// Rejects placeholders and look-alikes; may move the span (private keys).
+    pub confirm: Confirm,
+}
+
+/// A rule for a token whose prefix says what it is (`ghp_`, `xoxb-`, `sk_live_`).
+const fn prefixed(
+    id: &'static str,
+    keywords: &'static [&'static str],
+    pattern: &'static str,
+) -> SecretRule {
+    SecretRule {
+        id,
+        keywords,
+        pattern,
+        context: &[],
+        weight: WEIGHT_PREFIXED,
+        confirm: random_token,
+    }
+}
+
+/// A rule for a key without a prefix, which needs a vendor word nearby.
+const fn near_vendor(
+    id: &'static str,
+    words: &'static [&'static str],
+    pattern: &'static str,
+    confirm: Confirm,
+) -> SecretRule {
+    SecretRule {
+        id,
+        keywords: words,
+        pattern,
+        context: words,
+        weight: WEIGHT_CONTEXTUAL,
+        confirm,
+    }
+}
+
+/// A rule for a connection URL whose password sits between `user:` and `@`.
+const fn connection_url(
+    id: &'static str,
+    keywords: &'static [&'static str],
+    pattern: &'static str,
+) -> SecretRule {
+    SecretRule {
+        id,
+        keywords,
+        pattern,
+        context: &[],
+        weight: WEIGHT_CONTEXTUAL,
+        confirm: url_password,
+    }
+}
+
+/// A rule with a custom confirm step and weight.
+const fn custom(
+    id: &'static str,
+    keywords: &'static [&'static str],
+    pattern: &'static str,
+    weight: u8,
+    confirm: Confirm,
+) -> SecretRule {
+    SecretRule {
+        id,
+        keywords,
+        pattern,
+        context: &[],
+        weight,
+        confirm,
+    }
+}
+
+const GITHUB_CLASSIC: &[&str] = &["ghp_"];
+
+static RULES: &[SecretRule] = &[
+    // --- cloud providers ---------------------------------------------------
+    custom(
+        "secret.aws_access_key_id",
+        &["akia", "asia"],
+        r"\b(?P<secret>(?:AKIA|ASIA)[A-Z2-7]{16})\b",
+        WEIGHT_PREFIXED,
+        aws_key_id,
+    ),
+    custom(
+        "secret.aws_secret_access_key",
+        &["aws", "secret", "akia", "asia"],
+        r#"(?:(?i:aws[_\-. ]?secret(?:[_\-. ]?access)?(?:[_\-. ]?key)?|secret[_\-. ]?access[_\-. ]?key|\bsecret(?:[_\-. ]?key)?)["'`]?\s*(?::=|=>|[:=])?\s*["'`]?|(?:AKIA|ASIA)[A-Z2-7]{16}["'`]?[\s,;:|/=]{1,6}["'`]?)(?P<secret>[A-Za-z0-9/+]{40})(?:[^A-Za-z0-9/+=]|$)"#,
+        WEIGHT_CONTEXTUAL,
+        aws_secret,
+    ),
+    prefixed(
+        "secret.gcp_api_key",
+        &["aiza"],
+        r"\b(?P<secret>AIza[0-9A-Za-z_\-]{35})(?:[^0-9A-Za-z_\-]|$)",
+    ),
+    prefixed(
+        "secret.google_oauth_client_secret",
+        &["gocspx-"],
+        r"\b(?P<secret>GOCSPX-[0-9A-Za-z_\-]{28,})",
+    ),
+    prefixed(
+        "secret.google_oauth_access_token",
+        &["ya29."],
+        r"\b(?P<secret>ya29\.[0-9A-Za-z_\-]{30,})",
+    ),
+    custom(
+        "secret.gcp_service_account_key",
+        &["private_key"],
+        r#""private_key"\s*:\s*"(?P<secret>-----BEGIN[A-Z ]*PRIVATE KEY-----[^"]*)"#,
+        WEIGHT_PREFIXED,
+        key_material,
+    ),
+    prefixed(
+        "secret.azure_storage_account_key",
+        &["accountkey="],
+        r"(?i)\bAccountKey=(?P<secret>[A-Za-z0-9+/]{40,100}={0,2})",
+    ),
+    SecretRule {
+        id: "secret.azure_sas_token",
+        keywords: &["sig="],
+        pattern: r"[?&]sig=(?P<secret>[A-Za-z0-9%+/]{30,120}(?:%3[Dd]|=){0,2})",
+        context: &["sv=", "se=", "sp=", "windows.net", "sas"],
+        weight: WEIGHT_CONTEXTUAL,
+        confirm: random_token,
+    },
+    prefixed(
+        "secret.azure_ad_client_secret",
+        &["q~"],
+        r"(?:^|[^A-Za-z0-9_~.\-])(?P<secret>[A-Za-z0-9_~.]{3}\dQ~[A-Za-z0-9_~.\-]{31,34})(?:[^A-Za-z0-9_~.\-]|$)",
+    ),
+    prefixed(
+        "secret.digitalocean_token",
+        &["dop_v1_", "doo_v1_", "dor_v1_"],
+        r"\b(?P<secret>do[opr]_v1_[a-f0-9]{64})\b",
+    ),
+    near_vendor(
+        "secret.heroku_api_key",
+        &["heroku", "hrku-"],
+        r"\b(?P<secret>HRKU-[A-Za-z0-9_\-]{40,}|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})\b",
+        random_token,
+    ),
+    prefixed(
+        "secret.databricks_token",
+        &["dapi"],
+        r"\b(?P<secret>dapi[a-f0-9]{32}(?:-\d)?)\b",
+    ),
+    prefixed(
+        "secret.vault_token",
+        &["hvs.", "hvb."],
+        r"\b(?P<secret>hv[sb]\.[A-Za-z0-9_\-]{24,})",
+    ),
+    prefixed(
+        "secret.doppler_token",
+        &["dp.pt."],
+        r"\b(?P<secret>dp\.pt\.[A-Za-z0-9]{40,44})\b",
+    ),
+    prefixed(
+        "secret.pulumi_token",
+        &["pul-"],
+        r"\b(?P<secret>pul-[a-f0-9]{40})\b",
+    ),
+    prefixed(
+        "secret.supabase_token",
+        &["sbp_"],
+        r"\b(?P<secret>sbp_[a-f0-9]{40})\b",
+    ),
+    // --- source hosting and package registries ------------------------------
+    custom(
+        "secret.github_pat",
+        GITHUB_CLASSIC,
+        r"\b(?P<secret>ghp_[A-Za-z0-9]{36})\b",
+        WEIGHT_PREFIXED,
+        github_checksum,
+    ),
+    custom(
+        "secret.github_oauth_token",
+        &["gho_"],
+        r"\b(?P<secret>gho_[A-Za-z0-9]{36})\b",
+        WEIGHT_PREFIXED,
+        github_checksum,
+    ),
+    custom(
+        "secret.github_user_to_server_token",
+        &["ghu_"],
+        r"\b(?P<secret>ghu_[A-Za-z0-9]{36})\b",
+        WEIGHT_PREFIXED,
+        github_checksum,
+    ),
+    custom(
+        "secret.github_server_to_server_token",
+        &["ghs_"],
+        r"\b(?P<secret>ghs_[A-Za-z0-9]{36})\b",
+        WEIGHT_PREFIXED,
+        github_checksum,
+    ),
+    prefixed(
+        "secret.github_refresh_token",
+        &["ghr_"],
+        r"\b(?P<secret>ghr_[A-Za-z0-9]{36,80})\b",
+    ),
+    prefixed(
+        "secret.github_fine_grained_pat",
+        &["github_pat_"],
+        r"\b(?P<secret>github_pat_[A-Za-z0-9_]{60,100})\b",
+    ),
+    prefixed(
+        "secret.gitlab_pat",
+        &["glpat-"],
+        r"\b(?P<secret>glpat-[A-Za-z0-9_\-]{20,}(?:\.[A-Za-z0-9_\-]+)*)",
+    ),
+    prefixed(
+        "secret.gitlab_runner_token",
+        &["glrt-"],
+        r"\b(?P<secret>glrt-[A-Za-z0-9_\-]{20,}(?:\.[A-Za-z0-9_\-]+)*)",
+    ),
+    prefixed(
+        "secret.gitlab_deploy_token",
+        &["gldt-"],
+        r"\b(?P<secret>gldt-[A-Za-z0-9_\-]{20,})",
+    ),
+    prefixed(
+        "secret.bitbucket_app_password",
+        &["atbb"],
+        r"\b(?P<secret>ATBB[A-Za-z0-9_=.\-]{28,})",
+    ),
+    prefixed(
+        "secret.atlassian_api_token",
+        &["atatt3"],
+        r"\b(?P<secret>ATATT3[A-Za-z0-9_\-=]{100,})",
+    ),
+    near_vendor(
+        "secret.atlassian_api_token_legacy",
+        &["atlassian", "jira", "confluence"],
+        r"(?i:token|api[_\-\s]?key|key)\W{1,5}(?P<secret>[A-Za-z0-9]{24})\b",
+        mixed_random,
+    ),
+    prefixed(
+        "secret.npm_token",
+        &["npm_"],
+        r"\b(?P<secret>npm_[A-Za-z0-9]{36})\b",
+    ),
+    prefixed(
+        "secret.pypi_token",
+        &["pypi-ageichlwas5vcmc"],
+        r"\b(?P<secret>pypi-AgEIcHlwaS5vcmc[A-Za-z0-9_\-]{50,})",
+    ),
+    prefixed(
+        "secret.dockerhub_pat",
+        &["dckr_pat_"],
+        r"\b(?P<secret>dckr_pat_[A-Za-z0-9_\-]{27,})",
+    ),
+    prefixed(
+        "secret.postman_api_key",
+        &["pmak-"],
+        r"\b(?P<secret>PMAK-[a-f0-9]{24}-[a-f0-9]{34})\b",
+    ),
+    // --- chat and messaging -------------------------------------------------
+    prefixed(
+        "secret.slack_bot_token",
+        &["xoxb-"],
+        r"\b(?P<secret>xoxb-[0-9]{10,13}-[0-9]{10,13}-[A-Za-z0-9]{24,34})\b",
+    ),
+    prefixed(
+        "secret.slack_user_token",
+        &["xoxp-", "xoxe-"],
+        r"\b(?P<secret>xox[pe]-[0-9]{10,13}-[0-9]{10,13}-[0-9]{10,13}-[A-Za-z0-9]{28,34})\b",
+    ),
+    prefixed(
+        "secret.slack_app_token",
+        &["xapp-"],
+        r"\b(?P<secret>xapp-\d-[A-Z0-9]{9,12}-\d{10,14}-[A-Za-z0-9]{32,80})\b",
+    ),
+    prefixed(
+        "secret.slack_legacy_token",
+        &["xoxa-", "xoxr-", "xoxs-"],
+        r"\b(?P<secret>xox[ars]-(?:\d-)?[A-Za-z0-9\-]{20,})",
+    ),
+    prefixed(
+        "secret.slack_webhook",
+        &["hooks.slack.com"],
+        r"https://hooks\.slack\.com/(?:services|workflows|triggers)/(?P<secret>T[A-Z0-9]{8,12}/[A-Z0-9]{8,12}/[A-Za-z0-9]{23,25})\b",
+    ),
+    near_vendor(
+        "secret.discord_bot_token",
+        &["discord"],
+        r"\b(?P<secret>[MNO][A-Za-z0-9_\-]{23,27}\.[A-Za-z0-9_\-]{6,7}\.[A-Za-z0-9_\-]{27,40})(?:[^A-Za-z0-9_\-.]|$)",
+        random_token,
+    ),
+    prefixed(
+        "secret.discord_webhook",
+        &["discord"],
+        r"https://(?:ptb\.|canary\.)?discord(?:app)?\.com/api/webhooks/(?P<secret>\d{17,20}/[A-Za-z0-9_\-]{60,68})",
+    ),
+    prefixed(
+        "secret.telegram_bot_token",
+        &[":aa"],
+        r"\b(?P<secret>\d{8,10}:AA[A-Za-z0-9_\-]{33})(?:[^A-Za-z0-9_\-]|$)",
+    ),
+    near_vendor(
+        "secret.twilio_api_key",
+        &["twilio"],
+        r"\b(?P<secret>SK[0-9a-fA-F]{32})\b",
+        random_token,
+    ),
+    near_vendor(
+        "secret.twilio_account_sid",
+        &["twilio"],
+        r"\b(?P<secret>AC[0-9a-fA-F]{32})\b",
+        random_token,
+    ),
+    prefixed(
+        "secret.sendgrid_api_key",
+        &["sg."],
+        r"\b(?P<secret>SG\.[A-Za-z0-9_\-]{22}\.[A-Za-z0-9_\-]{43})(?:[^A-Za-z0-9_\-]|$)",
+    ),
+    prefixed(
+        "secret.mailgun_api_key",
+        &["key-"],
+        r"\b(?P<secret>key-[0-9a-f]{32})\b",
+    ),
+    prefixed(
+        "secret.mailchimp_api_key",
+        &["-us"],
+        r"\b(?P<secret>[0-9a-f]{32}-us[0-9]{1,2})\b",
+    ),
+    // --- payments -------------------------------------------------------------
+    prefixed(
+        "secret.stripe_secret_key",
+        &["sk_live_"],
+        r"\b(?P<secret>sk_live_[A-Za-z0-9]{20,247})\b",
+    ),
+    prefixed(
+        "secret.stripe_restricted_key",
+        &["rk_live_"],
+        r"\b(?P<secret>rk_live_[A-Za-z0-9]{20,247})\b",
+    ),
+    prefixed(
+        "secret.stripe_webhook_secret",
+        &["whsec_"],
+        r"\b(?P<secret>whsec_[A-Za-z0-9+/=]{32,})",
+    ),
+    prefixed(
+        "secret.square_access_token",
+        &["sq0atp-", "eaaa"],
+        r"\b(?P<secret>sq0atp-[0-9A-Za-z_\-]{22,}|EAAA[A-Za-z0-9_\-+=]{60,})",
+    ),
+    prefixed(
+        "secret.square_oauth_secret",
+        &["sq0csp-"],
+        r"\b(?P<secret>sq0csp-[0-9A-Za-z_\-]{43,})",
+    ),
+    prefixed(
+        "secret.braintree_access_token",
+        &["access_token$production$"],
+        r"\b(?P<secret>access_token\$production\$[0-9a-z]{16}\$[0-9a-f]{32})\b",
+    ),
+    prefixed(
+        "secret.shopify_access_token",
+        &["shpat_", "shpca_", "shppa_"],
+        r"\b(?P<secret>shp(?:at|ca|pa)_[a-fA-F0-9]{32})\b",
+    ),
+    prefixed(
+        "secret.shopify_shared_secret",
+        &["shpss_"],
+        r"\b(?P<secret>shpss_[a-fA-F0-9]{32})\b",
+    ),
+    custom(
+        "secret.mollie_api_key",
+        &["live_"],
+        r"\b(?P<secret>live_[A-Za-z0-9]{30})\b",
+        WEIGHT_PREFIXED,
+        mixed_random,
+    ),
+    prefixed(
+        "secret.adyen_api_key",
+        &["aqe"],
+        r"\b(?P<secret>AQE[A-Za-z0-9+/=_\-.]{90,})",
+    ),
+    // --- AI platforms ----------------------------------------------------------
+    prefixed(
+        "secret.openai_api_key",
+        &["sk-proj-", "sk-svcacct-", "sk-admin-", "t3blbkfj"],
+        r"\b(?P<secret>sk-(?:proj|svcacct|admin)-[A-Za-z0-9_\-]{40,}|sk-[A-Za-z0-9]{20}T3BlbkFJ[A-Za-z0-9]{20})",
+    ),
+    prefixed(
+        "secret.anthropic_api_key",
+        &["sk-ant-"],
+        r"\b(?P<secret>sk-ant-[a-z0-9]{2,12}-[A-Za-z0-9_\-]{32,})",
+    ),
+    prefixed(
+        "secret.huggingface_token",
+        &["hf_"],
+        r"\b(?P<secret>hf_[A-Za-z0-9]{30,40})\b",
+    ),
+    prefixed(
+        "secret.replicate_token",
+        &["r8_"],
+        r"\b(?P<secret>r8_[A-Za-z0-9]{37})\b",
+    ),
+    prefixed(
+        "secret.groq_api_key",
+        &["gsk_"],
+        r"\b(?P<secret>gsk_[A-Za-z0-9]{48,56})\b",
+    ),
+    near_vendor(
+        "secret.cohere_api_key",
+        &["cohere"],
+        r"(?i:token|api[_\-\s]?key|key)\W{1,5}(?P<secret>[A-Za-z0-9]{40})\b",
+        mixed_random,
+    ),
+    // --- monitoring and developer tools --------------------------------------
+    near_vendor(
+        "secret.datadog_api_key",
+        &["datadog", "dd_api", "dd-api", "dd_app", "dd-app"],
+        r"\b(?P<secret>[a-f0-9]{40}|[a-f0-9]{32})\b",
+        random_token,
+    ),
+    prefixed(
+        "secret.newrelic_key",
+        &["nrak-", "nrii-", "nrjs-"],
+        r"\b(?P<secret>NR(?:AK|II|JS)-[A-Za-z0-9]{20,42})\b",
+    ),
+    prefixed(
+        "secret.sentry_dsn",
+        &["sentry", "ingest."],
+        r"\bhttps?://(?P<secret>[0-9a-f]{32})(?::[0-9a-f]{32})?@[A-Za-z0-9.\-]+(?::\d+)?/\d+",
+    ),
+    prefixed(
+        "secret.sentry_auth_token",
+        &["sntrys_", "sntryu_"],
+        r"\b(?P<secret>sntry[su]_[A-Za-z0-9_=+/.\-]{40,})",
+    ),
+    prefixed(
+        "secret.grafana_token",
+        &["glsa_", "glc_"],
+        r"\b(?P<secret>glsa_[A-Za-z0-9]{32}_[A-Fa-f0-9]{8}|glc_[A-Za-z0-9+/]{32,}={0,2})",
+    ),
+    prefixed(
+        "secret.linear_api_key",
+        &["lin_api_"],
+        r"\b(?P<secret>lin_api_[A-Za-z0-9]{40})\b",
+    ),
+    prefixed(
+        "secret.figma_token",
+        &["figd_"],
+        r"\b(?P<secret>figd_[A-Za-z0-9_\-]{40,})",
+    ),
+    prefixed(
+        "secret.age_secret_key",
+        &["age-secret-key-1"],
+        r"\b(?P<secret>AGE-SECRET-KEY-1[QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L]{58})\b",
+    ),
+    // --- key material and structured tokens -----------------------------------
+    custom(
+        "secret.private_key",
+        &["-----begin"],
+        r"-----BEGIN (?:[A-Z0-9]+ ){0,3}PRIVATE KEY(?: BLOCK)?-----",
+        WEIGHT_PREFIXED,
+        private_key_body,
+    ),
+    custom(
+        "secret.jwt",
+        &["eyj"],
+        r"\b(?P<secret>eyJ[A-Za-z0-9_\-]{10,}\.[A-Za-z0-9_\-]{10,}\.[A-Za-z0-9_\-]*)",
+        WEIGHT_CONTEXTUAL,
+        jwt,
+    ),
+    // --- connection strings ------------------------------------------------------
+    connection_url(
+        "secret.postgres_url",
+        &["postgres"],
+        r"(?i)\bpostgres(?:ql)?(?:\+[a-z0-9]+)?://[^\s:/@]+:(?P<secret>[^\s@/]+)@",
+    ),
+    connection_url(
+        "secret.mysql_url",
+        &["mysql", "mariadb"],
+        r"(?i)\b(?:mysql|mariadb)(?:\+[a-z0-9]+)?://[^\s:/@]+:(?P<secret>[^\s@/]+)@",
+    ),
+    connection_url(
+        "secret.mongodb_url",
+        &["mongodb"],
+        r"(?i)\bmongodb(?:\+srv)?://[^\s:/@]+:(?P<secret>[^\s@/]+)@",
+    ),
+    connection_url(
+        "secret.redis_url",
+        &["redis"],
+        r"(?i)\brediss?://[^\s:/@]*:(?P<secret>[^\s@/]+)@",
+    ),
+    connection_url(
+        "secret.amqp_url",
+        &["amqp"],
+        r"(?i)\bamqps?://[^\s:/@]+:(?P<secret>[^\s@/]+)@",
+    ),
+    connection_url(
+        "secret.mssql_url",
+        &["mssql", "sqlserver"],
+        r"(?i)\b(?:mssql|sqlserver)://[^\s:/@]+:(?P<secret>[^\s@/;]+)@",
+    ),
+    connection_url(
+        "secret.jdbc_password",
+        &["jdbc:"],
+        r#"(?i)\bjdbc:[a-z0-9]+:[^\s]*?[;?&]password=(?P<secret>[^\s;&"']+)"#,
+    ),
+    custom(
+        "secret.url_credentials",
+        &["://"],
+        r"(?i)\b(?:https?|ftps?|sftp|smtps?|ldaps?|ssh)://[^\s:/@]{1,64}:(?P<secret>[^\s:/@]{3,128})@[A-Za-z0-9.\-]+",
+        WEIGHT_GENERIC,
+        url_password,
+    ),
+    // --- generic assignments and prose ---------------------------------------------
+    custom(
+        "secret.password_assignment",
+        &[
+            "password",
+            "passwd",
+            "passwort",
+            "wachtwoord",
+            "pwd",
+            "pass",
+            "pw",
+        ],
+        r#"(?i)(?:\b|_)(?:password|passwd|passwort|wachtwoord|pwd|pass|pw)["'`]?\s*(?::=|=>|=|:)\s*["'`]?(?P<secret>[^\s"'`,;<>]{6,128})"#,
+        WEIGHT_GENERIC,
+        password_value,
+    ),
+    custom(
+        "secret.password_prose",
+        &[
+            "wachtwoord",
+            "w a c h t w o o r d",
+            "paswoord",
+            "password",
+            "p a s s w o r d",
+            "passwort",
+            "passwd",
+            "passcode",
+            "pwd",
+            "pw",
+            "ww",
+        ],
+        r"(?i)\b(?:wachtwoord|w a c h t w o o r d|paswoord|password|p a s s w o r d|passwort|passwd|passcode|pwd|pw|ww)\b",
+        WEIGHT_GENERIC,
+        prose_password,
+    ),
+    custom(
+        "secret.login_credentials",
+        &[
+            "login",
+            "log-in",
+            "inlog",
+            "credentials",
+            "creds",
+            "account",
+            "gebruikersnaam",
+            "username",
+            "user",
+        ],
+        r"(?i)\b(?:login|log-in|inlog\w*|credentials|creds|account|gebruikersnaam|username|user)\b[^\S\n]*(?:[:=]|\s+is\b|\s+was\b)?[^\S\n]*[^\s/]{2,64}[^\S\n]*/[^\S\n]*(?P<secret>\S{6,64})",
+        WEIGHT_GENERIC,
+        login_password,
+    ),
+    custom(
+        "secret.generic_api_key",
+        &["api", "secret", "token", "signing", "encryption"],
+        r#"(?i)\b(?:[a-z0-9]+[_\-.])*(?:api[_\-. ]?key|apikey|api[_\-. ]?secret|api[_\-. ]?token|secret[_\-. ]?key|client[_\-. ]?secret|access[_\-. ]?token|auth[_\-. ]?token|private[_\-. ]?token|app[_\-. ]?secret|signing[_\-. ]?key|encryption[_\-. ]?key|token|secret)\b["'`]?(?:\s*(?::=|=>|=|:)|\s+is:?)\s*["'`]?(?P<secret>[A-Za-z0-9_\-+/=.~]{16,256})"#,
+        WEIGHT_GENERIC,
+        generic_secret,
+    ),
+    custom(
+        "secret.bearer_token",
+        &["bearer"],
+        r"(?i)\bbearer\s+(?P<secret>[A-Za-z0-9_\-.~+/]{20,}=*)",
+        WEIGHT_GENERIC,
+        generic_secret,
+    ),
+];
+
+/// The rule table. The index of a rule in this slice is its index in the
+/// `triggered` argument of [`find_secrets`].
+pub fn rules() -> &'static [SecretRule] {
+    RULES
+}
+
+/// The compiled pattern of every rule, in table order. Compiled on first use.
+static COMPILED: LazyLock<Vec<Regex>> = LazyLock::new(|| {
+    RULES
+        .iter()
+        .map(|rule| {
+            Regex::new(rule.pattern).unwrap_or_else(|error| {
+                panic!("secret rule {} has a bad pattern: {error}", rule.id)
+            })
+        })
+        .collect()
+});
+
+/// Runs the rules marked in `triggered` over `text` and appends one [`Hit`] per
+/// secret to `out`, sorted by start.
+///
+/// `triggered[i]` says whether a keyword of `rules()[i]` occurred in the post (the
+/// caller's aho-corasick pass); rules not marked are skipped. A missing entry counts
+/// as not triggered. Overlapping candidates of different rules are reduced to the
+/// heaviest, then longest one; hits already in `out` are left alone.
+///
+/// # Panics
+///
+/// In debug builds, if `triggered.len() != rules().len()`: that is a wiring bug of
+/// the caller. The first call compiles every pattern; a pattern that does not compile
+/// panics, which the unit tests rule out.
+pub fn find_secrets(text: &str, triggered: &[bool], out: &mut Vec<Hit>) {
+    debug_assert_eq!(
+        triggered.len(),
+        RULES.len(),
+        "one triggered flag per secret rule"
+    );
+    let mut candidates: Vec<(usize, Range<usize>)> = Vec::new();
+    for (index, (rule, regex)) in RULES.iter().zip(COMPILED.iter()).enumerate() {
+        if !triggered.get(index).copied().unwrap_or(false) {
+            continue;
+        }
+        for found in regex.captures_iter(text) {
+            let Some(candidate) = found.name("secret").or_else(|| found.get(0)) else {
+                continue;
+            };
+            let Some(span) = (rule.confirm)(text, candidate.range()) else {
+                continue;
+            };
+            if span.is_empty() || !context_nearby(text, &span, rule.context) {
+                continue;
+            }
+            candidates.push((index, span));
+        }
+    }
+    candidates.sort_by(|(a_rule, a), (b_rule, b)| {
+        RULES[*b_rule]
+            .weight
+            .cmp(&RULES[*a_rule].weight)
+            .then(b.len().cmp(&a.len()))
+            .then(a.start.cmp(&b.start))
+    });
+    let mut kept: Vec<(usize, Range<usize>)> = Vec::new();
+    for (index, span) in candidates {
+        if !kept
+            .iter()
+            .any(|(_, k)| span.start < k.end && k.start < span.end)
+        {
+            kept.push((index, span));
+        }
+    }
+    kept.sort_by_key(|(_, span)| span.start);
+    out.extend(kept.into_iter().map(|(index, span)| Hit {
+        rule: RULES[index].id,
+        category: Category::LeakSecret,
+        start: span.start,
+        end: span.end,
+        weight: RULES[index].weight,
+        checksum_validated: false,
+        sensitivity: Sensitivity::Secret,
+        canonical: None,
+    }));
+}
+
+/// [`find_secrets`] with the prefilter done here: a rule runs when one of its
+/// keywords occurs in `text`, compared case-insensitively. For tests and benchmarks;
+/// the service uses its single aho-corasick pass instead.
+pub fn find_secrets_all(text: &str, out: &mut Vec<Hit>) {
+    let lowered = text.to_ascii_lowercase();
+    let triggered: Vec<bool> = RULES
+        .iter()
+        .map(|rule| {
+            rule.keywords
+                .iter()
+                .any(|keyword| lowered.contains(keyword))
+        })
+        .collect();
+    find_secrets(text, &triggered, out);
+}
+
+// ---------------------------------------------------------------------------
+// measurements
+// ---------------------------------------------------------------------------
+
+/// Shannon entropy of `value` in bits per byte.
+fn shannon_entropy(value: &str) -> f64 {
+    if value.is_empty() {
+        return 0.0;
+    }
+    let mut counts = [0u32; 256];
+    for byte in value.bytes() {
+        counts[usize::from(byte)] += 1;
+    }
+    let length = value.len() as f64;
+    counts
+        .iter()
+        .filter(|&&count| count > 0)
+        .map(|&count| {
+            let share = f64::from(count) / length;
+            -share * share.log2()
+        })
+        .sum()
+}
+
+/// The longest run of one repeated character.
+fn longest_run(value: &str) -> usize {
+    let mut longest = 0;
+    let mut current = 0;
+    let mut previous = None;
+    for c in value.chars() {
+        current = if previous == Some(c) { current + 1 } else { 1 };
+        longest = longest.max(current);
+        previous = Some(c);
+    }
+    longest
+}
+
+/// CRC-32 (IEEE 802.3, reflected polynomial 0xEDB88320), bit by bit.
+fn crc32(data: &[u8]) -> u32 {
+    let mut crc = 0xFFFF_FFFF_u32;
+    for &byte in data {
+        crc ^= u32::from(byte);
+        for _ in 0..8 {
+            let mask = (crc & 1).wrapping_neg();
+            crc = (crc >> 1) ^ (0xEDB8_8320 & mask);
+        }
+    }
+    !crc
+}
+
+/// `value` in base 62 (`0-9A-Za-z`), left-padded with `0` to `width` digits.
+fn base62(mut value: u32, width: usize) -> String {
+    const DIGITS: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    let mut digits = Vec::new();
+    while value > 0 {
+        digits.push(DIGITS[(value % 62) as usize]);
+        value /= 62;
+    }
+    while digits.len() < width {
+        digits.push(b'0');
+    }
+    digits.iter().rev().map(|&d| char::from(d)).collect()
+}
+
+/// Decodes base64url (or standard base64) without padding; `None` on a bad char.
+fn base64url_decode(input: &str) -> Option<Vec<u8>> {
+    let mut bytes = Vec::with_capacity(input.len() * 3 / 4);
+    let mut buffer = 0u32;
+    let mut bits = 0;
+    for c in input.trim_end_matches('=').bytes() {
+        let value = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'-' | b'+' => 62,
+            b'_' | b'/' => 63,
+            _ => return None,
+        };
+        buffer = (buffer << 6) | u32::from(value);
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            bytes.push((buffer >> bits) as u8);
+            buffer &= (1 << bits) - 1;
+        }
+    }
+    Some(bytes)
+}
+
+/// The longest run of consecutive ascending chars (`abcdef`, `0123`).
+fn longest_sequence(value: &str) -> usize {
+    let mut longest = 0;
+    let mut current = 0;
+    let mut previous: Option<u32> = None;
+    for c in value.chars() {
+        let code = u32::from(c);
+        current = if previous.is_some_and(|p| p + 1 == code) {
+            current + 1
+        } else {
+            1
+        };
+        longest = longest.max(current);
+        previous = Some(code);
+    }
+    longest
+}
+
+/// Whether a token is obviously not a real one: masked (`xxxx`, `****`, `…`),
+/// templated (`<token>`, `{key}`), a documentation example, one repeated char, or a
+/// typed-out sequence (`abcdefgh…0123456789`).
+fn is_placeholder(value: &str) -> bool {
+    const MARKERS: &[&str] = &[
+        "xxxx",
+        "****",
+        "...",
+        "…",
+        "<",
+        ">",
+        "{",
+        "}",
+        "${",
+        "example",
+        "placeholder",
+        "redacted",
+        "your_",
+        "your-",
+        "yourkey",
+        "changeme",
+        "dummy",
+        "000000",
+    ];
+    let lowered = value.to_lowercase();
+    MARKERS.iter().any(|marker| lowered.contains(marker))
+        || longest_run(value) >= 6
+        || longest_sequence(value) >= 6
+}
+
+/// Passwords too common or too generic to be a leak: documentation and jokes.
+const COMMON_PASSWORDS: &[&str] = &[
+    "password",
+    "password1",
+    "password123",
+    "passw0rd",
+    "p@ssw0rd",
+    "p@ssword",
+    "wachtwoord",
+    "wachtwoord1",
+    "wachtwoord123",
+    "secret",
+    "secret123",
+    "changeme",
+    "change_me",
+    "letmein",
+    "welcome",
+    "welcome1",
+    "welkom",
+    "welkom01",
+    "admin",
+    "admin123",
+    "administrator",
+    "root",
+    "toor",
+    "qwerty",
+    "qwerty123",
+    "123456",
+    "1234567",
+    "12345678",
+    "123456789",
+    "abc123",
+    "test",
+    "test123",
+    "test1234",
+    "testing",
+    "guest",
+    "default",
+    "hunter2",
+    "iloveyou",
+    "monkey",
+    "dragon",
+    "postgres",
+    "mysql",
+    "username",
+    "gebruikersnaam",
+    "mypassword",
+    "yourpassword",
+    "jouwwachtwoord",
+    "geheim",
+    "pincode",
+    "example",
+];
+
+/// Whether a value written after a password keyword looks like a real password: 6–64
+/// chars, with letters and a digit (or a symbol and both cases), not a placeholder,
+/// not a common password, not a URL, e-mail address, hashtag or mention.
+fn looks_like_password(value: &str) -> bool {
+    let length = value.chars().count();
+    if !(6..=64).contains(&length) {
+        return false;
+    }
+    let lowered = value.to_lowercase();
+    let not_a_password = is_placeholder(value)
+        || COMMON_PASSWORDS.contains(&lowered.as_str())
+        || lowered.contains("://")
+        || lowered.starts_with("www.")
+        || (value.contains('@') && value.contains('.'))
+        || value.starts_with(['#', '@', '$', '%', '('])
+        || value.contains(['(', '[']);
+    if not_a_password {
+        return false;
+    }
+    let has_letter = value.chars().any(char::is_alphabetic);
+    let has_digit = value.chars().any(|c| c.is_ascii_digit());
+    let has_upper = value.chars().any(char::is_uppercase);
+    let has_lower = value.chars().any(char::is_lowercase);
+    let has_symbol = value.chars().any(|c| !c.is_alphanumeric());
+    has_letter && (has_digit || (has_symbol && has_upper && has_lower))
+}
+
+/// Whether one of `words` occurs within [`CONTEXT_RADIUS`] bytes of `span`.
+fn context_nearby(text: &str, span: &Range<usize>, words: &[&str]) -> bool {
+    if words.is_empty() {
+        return true;
+    }
+    let mut from = span.start.saturating_sub(CONTEXT_RADIUS);
+    while !text.is_char_boundary(from) {
+        from -= 1;
+    }
+    let mut to = (span.end + CONTEXT_RADIUS).min(text.len());
+    while !text.is_char_boundary(to) {
+        to += 1;
+    }
+    let window = text[from..to].to_ascii_lowercase();
+    words.iter().any(|word| window.contains(word))
+}
+
+/// `span` without trailing sentence punctuation and leading quotes.
+fn trim_value(text: &str, span: Range<usize>) -> Range<usize> {
+    let value = &text[span.clone()];
+    let trimmed_end =
+        value.trim_end_matches(['.', ',', ';', ':', ')', '"', '\'', '?', '`', '”', '’', '»']);
+    let trimmed = trimmed_end.trim_start_matches(['"', '\'', '`', '“', '‘', '«']);
+    let start = span.start + (trimmed_end.len() - trimmed.len());
+    start..start + trimmed.len()
+}
+
+// ---------------------------------------------------------------------------
+// confirm steps
+// ---------------------------------------------------------------------------
+
+/// A prefixed token: not a placeholder and random enough (≥ 3 bits per char).
+fn random_token(text: &str, span: Range<usize>) -> Option<Range<usize>> {
+    let token = &text[span.clone()];
+    (!is_placeholder(token) && shannon_entropy(token) >= 3.0).then_some(span)
+}
+
+/// A key without a prefix: upper and lower case and digits, ≥ 3.5 bits per char.
+fn mixed_random(text: &str, span: Range<usize>) -> Option<Range<usize>> {
+    let token = &text[span.clone()];
+    let mixed = token.bytes().any(|b| b.is_ascii_uppercase())
+        && token.bytes().any(|b| b.is_ascii_lowercase())
+        && token.bytes().any(|b| b.is_ascii_digit());
+    (mixed && !is_placeholder(token) && shannon_entropy(token) >= 3.5).then_some(span)
+}
+
+/// AWS key id: the 16 chars after `AKIA` must be random, not `XXXX…` or `…EXAMPLE`.
+fn aws_key_id(text: &str, span: Range<usize>) -> Option<Range<usize>> {
+    let body = &text[span.start + 4..span.end];
+    (!is_placeholder(body) && shannon_entropy(body) >= 3.0).then_some(span)
+}
+
+/// AWS secret access key: 40 chars of base64 with both cases and digits, ≥ 4 bits per
+/// char (a 40-char git SHA has at most 4).
+fn aws_secret(text: &str, span: Range<usize>) -> Option<Range<usize>> {
+    let key = &text[span.clone()];
+    let mixed = key.bytes().any(|b| b.is_ascii_uppercase())
+        && key.bytes().any(|b| b.is_ascii_lowercase())
+        && key.bytes().any(|b| b.is_ascii_digit());
+    (mixed && !is_placeholder(key) && shannon_entropy(key) > 4.0).then_some(span)
+}
+
+/// GitHub classic tokens: `prefix_` + 30 random chars + the CRC32 of those 30 chars
+/// in base 62 (6 chars). A random 36-char string passes with odds of 1 in 56 billion.
+fn github_checksum(text: &str, span: Range<usize>) -> Option<Range<usize>> {
+    let token = &text[span.clone()];
+    let random_part = token.get(4..34)?;
+    let checksum = token.get(34..40)?;
+    (base62(crc32(random_part.as_bytes()), 6) == checksum).then_some(span)
+}
+
+/// JWT: the header decodes to a JSON object with `"alg"`, the payload to an object.
+fn jwt(text: &str, span: Range<usize>) -> Option<Range<usize>> {
+    let token = &text[span.clone()];
+    let mut parts = token.split('.');
+    let header = base64url_decode(parts.next()?)?;
+    let payload = base64url_decode(parts.next()?)?;
+    let header = String::from_utf8_lossy(&header);
+    let header_ok = header.trim_start().starts_with('{') && header.contains("\"alg\"");
+    let payload_ok = payload.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
+    (header_ok && payload_ok).then_some(span)
+}
+
+/// PEM armour headers (`Proc-Type: 4,ENCRYPTED`, `Version: …`) inside a key body.
+static ARMOUR_HEADER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^[A-Za-z][A-Za-z\-]{1,30}:[^\n]*").expect("valid armour header pattern")
+});
+
+/// The base64 body after a `-----BEGIN … PRIVATE KEY-----` header at `from`, up to
+/// the END line or the first char that cannot be part of it (a truncated paste).
+/// Escaped newlines (`\n` in JSON) are accepted. Returns the body span when it holds
+/// at least 20 base64 chars that are not all alike.
+fn key_body_after(text: &str, from: usize) -> Option<Range<usize>> {
+    let bytes = text.as_bytes();
+    let mut at = from;
+    let mut line_start = true;
+    let mut first: Option<usize> = None;
+    let mut last = from;
+    let mut body = String::new();
+    while at < bytes.len() {
+        let byte = bytes[at];
+        if line_start && byte.is_ascii_alphabetic() {
+            if let Some(header) = ARMOUR_HEADER.find(&text[at..]) {
+                at += header.end();
+                continue;
+            }
+        }
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'+' | b'/' | b'=' => {
+                first.get_or_insert(at);
+                last = at + 1;
+                body.push(char::from(byte));
+                line_start = false;
+                at += 1;
+            }
+            b'\\' if matches!(bytes.get(at + 1), Some(b'n' | b'r')) => {
+                line_start = true;
+                at += 2;
+            }
+            b'\n' | b'\r' => {
+                line_start = true;
+                at += 1;
+            }
+            b' ' | b'\t' => at += 1,
+            _ => break,
+        }
+    }
+    let first = first?;
+    let substantial = body.len() >= 20 && shannon_entropy(&body) >= 3.0;
+    substantial.then_some(first..last)
+}
+
+/// A private key: the span moves from the header to the key body after it.
+fn private_key_body(text: &str, header: Range<usize>) -> Option<Range<usize>> {
+    key_body_after(text, header.end)
+}
+
+/// A service-account JSON `private_key` value: the PEM in it must have a body.
+fn key_material(text: &str, span: Range<usize>) -> Option<Range<usize>> {
+    let value = &text[span.clone()];
+    let header_end = value.find("KEY-----")? + "KEY-----".len();
+    key_body_after(text, span.start + header_end).map(|_| span)
+}
+
+/// A password in a connection URL: not a placeholder or a textbook example.
+fn url_password(text: &str, span: Range<usize>) -> Option<Range<usize>> {
+    let password = &text[span.clone()];
+    let lowered = password.to_lowercase();
+    let real = password.chars().count() >= 4
+        && !is_placeholder(password)
+        && !COMMON_PASSWORDS.contains(&lowered.as_str())
+        && !["pass", "pwd", "user", "secret", "xxx"].contains(&lowered.as_str())
+        && !password.starts_with(['$', '%', '[', '(']);
+    real.then_some(span)
+}
+
+/// The value of a `password=` / `pwd:` assignment.
+fn password_value(text: &str, span: Range<usize>) -> Option<Range<usize>> {
+    let span = trim_value(text, span);
+    looks_like_password(&text[span.clone()]).then_some(span)
+}
+
+/// The password of a `login: user / password` pair.
+fn login_password(text: &str, span: Range<usize>) -> Option<Range<usize>> {
+    let span = trim_value(text, span);
+    let value = &text[span.clone()];
+    (!value.contains('/') && looks_like_password(value)).then_some(span)
+}
+
+/// Words that link a password keyword to its value: `wachtwoord is …`, `pw: …`.
+fn is_linker(word: &str) -> bool {
+    matches!(
+        word.to_lowercase().as_str(),
+        ":" | "="
+            | "-"
+            | "–"
+            | "—"
+            | "=>"
+            | "->"
+            | "→"
+            | "is"
+            | "is:"
+            | "was"
+            | "was:"
+            | "wordt"
+            | "luidt"
+            | "blijft"
+            | "remains"
+            | "becomes"
+            | "staat"
+    )
+}
+
+/// A password written in prose after its keyword (`span`), on the same line:
+/// right after it (`wachtwoord Bakfiets1987`, `pw: …`), or after a linking word a
+/// few words on (`het wachtwoord van de laptops is …`, `wachtwoord kassa: …`). The
+/// value must look like a password, so `wachtwoord vergeten` and `password reset`
+/// stay quiet.
+fn prose_password(text: &str, keyword: Range<usize>) -> Option<Range<usize>> {
+    const MAX_WORDS_BEFORE_LINKER: usize = 7;
+    let line_end = text[keyword.end..]
+        .find('\n')
+        .map_or(text.len(), |offset| keyword.end + offset);
+    let mut window_end = line_end.min(keyword.end + 120);
+    while !text.is_char_boundary(window_end) {
+        window_end -= 1;
+    }
+    let words: Vec<Range<usize>> = text[keyword.end..window_end]
+        .split_whitespace()
+        .map(|word| {
+            let start = word.as_ptr() as usize - text.as_ptr() as usize;
+            start..start + word.len()
+        })
+        .collect();
+    let word = |range: &Range<usize>| &text[range.clone()];
+    let candidate = |range: &Range<usize>| password_value(text, range.clone());
+
+    let first = words.first()?;
+    let direct = if is_linker(word(first)) {
+        words.get(1).and_then(candidate)
+    } else {
+        let glued = word(first).trim_start_matches([':', '=']);
+        candidate(&(first.end - glued.len()..first.end))
+    };
+    if direct.is_some() {
+        return direct;
+    }
+    for (index, range) in words.iter().enumerate().take(MAX_WORDS_BEFORE_LINKER) {
+        let current = word(range);
+        let links = is_linker(current) || (current.len() > 1 && current.ends_with(':'));
+        if links {
+            if let Some(found) = words.get(index + 1).and_then(candidate) {
+                return Some(found);
+            }
+        }
+        if current.ends_with(['.', ',', '?', '!', ';']) {
+            break;
+        }
+    }
+    None
+}
+
+/// A generic key or token value: at least 16 chars with a digit, random enough
+/// (≥ 3 bits per char for hex, ≥ 3.5 otherwise), not a placeholder.
+fn generic_secret(text: &str, span: Range<usize>) -> Option<Range<usize>> {
+    let span = trim_value(text, span);
+    let value = &text[span.clone()];
+    let hex = value.bytes().all(|b| b.is_ascii_hexdigit());
+    let threshold = if hex { 3.0 } else { 3.5 };
+    let real = value.len() >= 16
+        && value.bytes().any(|b| b.is_ascii_digit())
+        && !is_placeholder(value)
+        && shannon_entropy(value) >= threshold;
+    real.then_some(span)
+}
+
+// ---------------------------------------------------------------------------
+// tests
+// ---------------------------------------------------------------------------
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Deterministic pseudo-random chars, so fixtures are not real-looking literals
+    /// in the source (secret scanners on push would flag those).
+    fn random_chars(alphabet: &str, count: usize, seed: u64) -> String {
+        let alphabet: Vec<char> = alphabet.chars().collect();
+        let mut state = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+        (0..count)
+            .map(|_| {
+                state = state
+                    .wrapping_mul(6_364_136_223_846_793_005)
+                    .wrapping_add(1_442_695_040_888_963_407);
+                alphabet[((state >> 33) % alphabet.len() as u64) as usize]
+            })
+            .collect()
+    }
+
+    const ALNUM: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    const HEX: &str = "0123456789abcdef";
+    const BASE64: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    const BASE32: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+    const URLSAFE: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+    fn alnum(count: usize, seed: u64) -> String {
+        random_chars(ALNUM, count, seed)
+    }
+
+    fn hex(count: usize, seed: u64) -> String {
+        random_chars(HEX, count, seed)
+    }
+
+    fn github_token(prefix: &str, seed: u64) -> String {
+        let body = alnum(30, seed);
+        let check = base62(crc32(body.as_bytes()), 6);
+        format!("{prefix}{body}{check}")
+    }
+
+    fn base64url(bytes: &[u8]) -> String {
+        let alphabet: Vec<char> = URLSAFE.chars().collect();
+        let mut out = String::new();
+        for chunk in bytes.chunks(3) {
+            let buffer = chunk
+                .iter()
+                .enumerate()
+                .fold(0u32, |acc, (i, &b)| acc | (u32::from(b) << (16 - 8 * i)));
+            for i in 0..=chunk.len() {
+                out.push(alphabet[((buffer >> (18 - 6 * i)) & 63) as usize]);
+            }
+        }
+        out
+    }
+
+    fn secrets(text: &str) -> Vec<(&'static str, String)> {
+        let mut out = Vec::new();
+        find_secrets_all(text, &mut out);
+        out.into_iter()
+            .map(|hit| (hit.rule, text[hit.start..hit.end].to_owned()))
+            .collect()
+    }
+
+    /// (text, rule, the secret value the hit must cover).
+    fn positives() -> Vec<(String, &'static str, String)> {
+        let mut cases = Vec::new();
+        let mut add = |text: String, rule: &'static str, value: String| {
+            cases.push((text, rule, value));
+        };
+        let aws_id = format!("{}{}", "AK", "IA") + &random_chars(BASE32, 16, 1);
+        let aws_secret = random_chars(BASE64, 40, 2);
+        add(
+            format!("AWS_ACCESS_KEY_ID={aws_id}"),
+            "secret.aws_access_key_id",
+            aws_id.clone(),
+        );
+        add(
+            format!("AWS_SECRET_ACCESS_KEY={aws_secret}\n"),
+            "secret.aws_secret_access_key",
+            aws_secret.clone(),
+        );
+        add(
+            format!("key pair: {aws_id} / {aws_secret}."),
+            "secret.aws_secret_access_key",
+            aws_secret,
+        );
+        let google = format!("AI{}Sy", "za") + &random_chars(URLSAFE, 33, 3);
+        add(
+            format!("maps key {google} in the JS"),
+            "secret.gcp_api_key",
+            google.clone(),
+        );
+        let oauth = format!("GOCSPX-{}", random_chars(URLSAFE, 28, 4));
+        add(
+            format!("client secret {oauth}"),
+            "secret.google_oauth_client_secret",
+            oauth.clone(),
+        );
+        let account_key = random_chars(BASE64, 86, 5) + "==";
+        add(
+            format!(
+                "DefaultEndpointsProtocol=https;AccountName=shop;AccountKey={account_key};EndpointSuffix=core.windows.net"
+            ),
+            "secret.azure_storage_account_key",
+            account_key,
+        );
+        let sig = random_chars(ALNUM, 43, 6) + "%3D";
+        add(
+            format!("https://shop.blob.core.windows.net/x?sv=2022-11-02&sp=r&sig={sig}"),
+            "secret.azure_sas_token",
+            sig,
+        );
+        for (prefix, rule) in [
+            ("ghp_", "secret.github_pat"),
+            ("gho_", "secret.github_oauth_token"),
+            ("ghu_", "secret.github_user_to_server_token"),
+            ("ghs_", "secret.github_server_to_server_token"),
+        ] {
+            let token = github_token(prefix, 7);
+            add(format!("Authorization: token {token} works"), rule, token);
+        }
+        let prefixed_cases: Vec<(String, &'static str)> = vec![
+            (
+                format!("github_pat_{}_{}", alnum(22, 8), alnum(59, 9)),
+                "secret.github_fine_grained_pat",
+            ),
+            (
+                format!("glpat-{}", random_chars(URLSAFE, 20, 10)),
+                "secret.gitlab_pat",
+            ),
+            (format!("npm_{}", alnum(36, 11)), "secret.npm_token"),
+            (
+                format!("pypi-AgEIcHlwaS5vcmc{}", random_chars(URLSAFE, 60, 12)),
+                "secret.pypi_token",
+            ),
+            (
+                format!("dckr_pat_{}", random_chars(URLSAFE, 27, 13)),
+                "secret.dockerhub_pat",
+            ),
+            (
+                format!(
+                    "xox{}-{}-{}-{}",
+                    "b",
+                    679_170_928_876_u64,
+                    2_587_632_217_173_u64,
+                    alnum(24, 14)
+                ),
+                "secret.slack_bot_token",
+            ),
+            (
+                format!(
+                    "xox{}-{}-{}-{}-{}",
+                    "p",
+                    1_834_067_290,
+                    2_945_618_701_u64,
+                    3_156_729_482_u64,
+                    hex(32, 15)
+                ),
+                "secret.slack_user_token",
+            ),
+            (
+                format!(
+                    "xapp-1-A0{}-{}-{}",
+                    "7KQ3ZRWX",
+                    4_967_810_423_u64,
+                    hex(64, 16)
+                ),
+                "secret.slack_app_token",
+            ),
+            (
+                format!(
+                    "SG.{}.{}",
+                    random_chars(URLSAFE, 22, 17),
+                    random_chars(URLSAFE, 43, 18)
+                ),
+                "secret.sendgrid_api_key",
+            ),
+            (format!("key-{}", hex(32, 19)), "secret.mailgun_api_key"),
+            (format!("{}-us14", hex(32, 20)), "secret.mailchimp_api_key"),
+            (
+                format!("{}_live_{}", "sk", alnum(24, 21)),
+                "secret.stripe_secret_key",
+            ),
+            (
+                format!("{}_live_{}", "rk", alnum(24, 22)),
+                "secret.stripe_restricted_key",
+            ),
+            (
+                format!("whsec_{}", alnum(32, 23)),
+                "secret.stripe_webhook_secret",
+            ),
+            (
+                format!("sq0atp-{}", random_chars(URLSAFE, 22, 24)),
+                "secret.square_access_token",
+            ),
+            (
+                format!("sq0csp-{}", random_chars(URLSAFE, 43, 25)),
+                "secret.square_oauth_secret",
+            ),
+            (
+                format!(
+                    "access_token$production${}${}",
+                    random_chars("abcdefghijklmnopqrstuvwxyz0123456789", 16, 26),
+                    hex(32, 27)
+                ),
+                "secret.braintree_access_token",
+            ),
+            (
+                format!("shpat_{}", hex(32, 28)),
+                "secret.shopify_access_token",
+            ),
+            (
+                format!("shpss_{}", hex(32, 29)),
+                "secret.shopify_shared_secret",
+            ),
+            (
+                format!("sk-proj-{}", random_chars(URLSAFE, 48, 30)),
+                "secret.openai_api_key",
+            ),
+            (
+                format!("sk-{}T3Blbk{}{}", alnum(20, 31), "FJ", alnum(20, 32)),
+                "secret.openai_api_key",
+            ),
+            (
+                format!("sk-ant-api03-{}", random_chars(URLSAFE, 90, 33)),
+                "secret.anthropic_api_key",
+            ),
+            (
+                format!(
+                    "hf_{}",
+                    random_chars(
+                        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz",
+                        34,
+                        34
+                    )
+                ),
+                "secret.huggingface_token",
+            ),
+            (format!("r8_{}", alnum(37, 35)), "secret.replicate_token"),
+            (format!("gsk_{}", alnum(52, 36)), "secret.groq_api_key"),
+            (
+                format!(
+                    "NRAK-{}",
+                    random_chars("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", 27, 37)
+                ),
+                "secret.newrelic_key",
+            ),
+            (
+                format!("dop_v1_{}", hex(64, 38)),
+                "secret.digitalocean_token",
+            ),
+            (format!("dapi{}", hex(32, 39)), "secret.databricks_token"),
+            (
+                format!("hvs.{}", random_chars(URLSAFE, 90, 40)),
+                "secret.vault_token",
+            ),
+            (format!("pul-{}", hex(40, 41)), "secret.pulumi_token"),
+            (format!("dp.pt.{}", alnum(43, 57)), "secret.doppler_token"),
+            (
+                format!("xox{}-2-{}", "a", alnum(40, 58)),
+                "secret.slack_legacy_token",
+            ),
+            (
+                format!("PMAK-{}-{}", hex(24, 42), hex(34, 43)),
+                "secret.postman_api_key",
+            ),
+            (
+                format!("glsa_{}_{}", alnum(32, 44), hex(8, 45)),
+                "secret.grafana_token",
+            ),
+            (
+                format!("lin_api_{}", alnum(40, 46)),
+                "secret.linear_api_key",
+            ),
+            (
+                format!("figd_{}", random_chars(URLSAFE, 40, 47)),
+                "secret.figma_token",
+            ),
+            (format!("sbp_{}", hex(40, 48)), "secret.supabase_token"),
+            (
+                format!("ATBB{}", alnum(32, 49)),
+                "secret.bitbucket_app_password",
+            ),
+            (
+                format!("ATATT3{}", random_chars(URLSAFE, 180, 50)),
+                "secret.atlassian_api_token",
+            ),
+            (
+                format!("sntrys_{}", alnum(60, 51)),
+                "secret.sentry_auth_token",
+            ),
+            (format!("live_{}", alnum(30, 52)), "secret.mollie_api_key"),
+            (
+                format!("AQE{}", random_chars(BASE64, 100, 53)),
+                "secret.adyen_api_key",
+            ),
+            (
+                format!(
+                    "{}Q~{}",
+                    "a1b2",
+                    random_chars(URLSAFE, 34, 54).replace('-', "~")
+                ),
+                "secret.azure_ad_client_secret",
+            ),
+            (
+                format!("ya29.{}", random_chars(URLSAFE, 60, 55)),
+                "secret.google_oauth_access_token",
+            ),
+            (
+                format!(
+                    "{}:AA{}",
+                    1_834_067_290,
+                    random_chars(URLSAFE, 33, 56).replace(['-', '_'], "x")
+                ),
+                "secret.telegram_bot_token",
+            ),
+        ];
+        for (token, rule) in prefixed_cases {
+            add(format!("here it is: {token} (pls rotate)"), rule, token);
+        }
+        let hook = format!(
+            "T{}/B{}/{}",
+            random_chars("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", 8, 60),
+            random_chars("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", 10, 61),
+            alnum(24, 62)
+        );
+        add(
+            format!("webhook https://hooks.slack.com/services/{hook} thanks"),
+            "secret.slack_webhook",
+            hook,
+        );
+        let discord = format!(
+            "{}/{}",
+            193_456_729_012_845_678_u64,
+            random_chars(URLSAFE, 68, 63)
+        );
+        add(
+            format!("https://discord.com/api/webhooks/{discord}"),
+            "secret.discord_webhook",
+            discord,
+        );
+        let bot = format!(
+            "M{}.{}.{}",
+            random_chars(URLSAFE, 25, 64),
+            random_chars(URLSAFE, 6, 65),
+            random_chars(URLSAFE, 38, 66)
+        )
+        .replace(['-', '_'], "q");
+        add(
+            format!("discord bot token {bot} lol"),
+            "secret.discord_bot_token",
+            bot,
+        );
+        let twilio_key = format!("SK{}", hex(32, 67));
+        add(
+            format!("twilio key {twilio_key}"),
+            "secret.twilio_api_key",
+            twilio_key,
+        );
+        let twilio_sid = format!("AC{}", hex(32, 68));
+        add(
+            format!("Twilio account {twilio_sid}"),
+            "secret.twilio_account_sid",
+            twilio_sid,
+        );
+        let datadog = hex(32, 69);
+        add(
+            format!("DD_API_KEY={datadog}"),
+            "secret.datadog_api_key",
+            datadog,
+        );
+        let heroku = format!(
+            "{}-{}-4{}-a{}-{}",
+            hex(8, 70),
+            hex(4, 71),
+            hex(3, 72),
+            hex(3, 73),
+            hex(12, 74)
+        );
+        add(
+            format!("heroku api key: {heroku}"),
+            "secret.heroku_api_key",
+            heroku,
+        );
+        let atlassian = alnum(24, 75);
+        add(
+            format!("jira api token: {atlassian}"),
+            "secret.atlassian_api_token_legacy",
+            atlassian,
+        );
+        let cohere = alnum(40, 76);
+        add(
+            format!("cohere api key = {cohere}"),
+            "secret.cohere_api_key",
+            cohere,
+        );
+        let dsn_key = hex(32, 77);
+        add(
+            format!("SENTRY_DSN=https://{dsn_key}@o123456.ingest.sentry.io/4504"),
+            "secret.sentry_dsn",
+            dsn_key,
+        );
+        let age = format!(
+            "AGE-SECRET-KEY-1{}",
+            random_chars("QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L", 58, 78)
+        );
+        add(format!("age key {age}"), "secret.age_secret_key", age);
+        let body = format!("MIIEpAIBAAKCAQEA{}", random_chars(BASE64, 120, 79));
+        add(
+            format!(
+                "oude sleutel:\n-----BEGIN RSA PRIVATE KEY-----\n{}\n{}\n-----END RSA PRIVATE KEY-----",
+                &body[..64],
+                &body[64..]
+            ),
+            "secret.private_key",
+            format!("{}\n{}", &body[..64], &body[64..]),
+        );
+        add(
+            format!(
+                "truncated: -----BEGIN OPENSSH PRIVATE KEY-----\n{}",
+                &body[..40]
+            ),
+            "secret.private_key",
+            body[..40].to_owned(),
+        );
+        let json_key = format!(
+            "-----BEGIN PRIVATE KEY-----\\n{}\\n-----END PRIVATE KEY-----\\n",
+            &body[..64]
+        );
+        add(
+            format!(
+                r#"{{"type": "service_account", "private_key": "{json_key}", "client_email": "x"}}"#
+            ),
+            "secret.gcp_service_account_key",
+            json_key,
+        );
+        let jwt = format!(
+            "{}.{}.{}",
+            base64url(br#"{"alg":"HS256","typ":"JWT"}"#),
+            base64url(br#"{"sub":"cust_259426","role":"customer"}"#),
+            random_chars(URLSAFE, 43, 80)
+        );
+        add(format!("debug pls: {jwt} expired?"), "secret.jwt", jwt);
+        for (url, rule, password) in [
+            (
+                "postgres://shop_admin:Vtgf90!wiqtb@db01.local:5432/orders",
+                "secret.postgres_url",
+                "Vtgf90!wiqtb",
+            ),
+            (
+                "mysql://app:Kq8#vLm2xQ@10.0.0.5/shop",
+                "secret.mysql_url",
+                "Kq8#vLm2xQ",
+            ),
+            (
+                "mongodb+srv://loyalty:Yyeh71~AkvbU@cluster0.mongodb.net/x",
+                "secret.mongodb_url",
+                "Yyeh71~AkvbU",
+            ),
+            (
+                "rediss://:s3cr3tR3dis99@cache:6380/0",
+                "secret.redis_url",
+                "s3cr3tR3dis99",
+            ),
+            (
+                "amqps://svc:Rabbit-7781x@mq.local/vhost",
+                "secret.amqp_url",
+                "Rabbit-7781x",
+            ),
+            (
+                "sqlserver://sa:Str0ng!Pass@db:1433",
+                "secret.mssql_url",
+                "Str0ng!Pass",
+            ),
+            (
+                "jdbc:oracle:thin:@db:1521/x;user=app;password=Tiger2026x",
+                "secret.jdbc_password",
+                "Tiger2026x",
+            ),
+            (
+                "https://deploy:Gh7-ksP2qz@repo.example.nl/pkg",
+                "secret.url_credentials",
+                "Gh7-ksP2qz",
+            ),
+        ] {
+            add(
+                format!("DSN: {url} for local testing"),
+                rule,
+                password.to_owned(),
+            );
+        }
+        for (text, rule, password) in [
+            (
+                "DB_PASSWORD=Kassa2026!x",
+                "secret.password_assignment",
+                "Kassa2026!x",
+            ),
+            (
+                "smtp_pass: 'Mail4Shop#1'",
+                "secret.password_assignment",
+                "Mail4Shop#1",
+            ),
+            (
+                "email is a@b.nl en wachtwoord Bakfiets1987, wat doe ik fout?",
+                "secret.password_prose",
+                "Bakfiets1987",
+            ),
+            (
+                "wachtwoord van de demo-laptops is Zomer2026! (met hoofdletter Z)",
+                "secret.password_prose",
+                "Zomer2026!",
+            ),
+            (
+                "de eerste keer is het wachtwoord Welkom2026! en daarna zelf wijzigen",
+                "secret.password_prose",
+                "Welkom2026!",
+            ),
+            (
+                "w a c h t w o o r d kassa-pc winkel Zwolle: Herfst2026#! (ssst)",
+                "secret.password_prose",
+                "Herfst2026#!",
+            ),
+            (
+                "the wifi password for guests is Guest-Net-77.",
+                "secret.password_prose",
+                "Guest-Net-77",
+            ),
+            (
+                "ww: Lente2025 niet doorvertellen",
+                "secret.password_prose",
+                "Lente2025",
+            ),
+            (
+                "portal login is finance-team / pw: Ddip04~ZZljH Please",
+                "secret.password_assignment",
+                "Ddip04~ZZljH",
+            ),
+            (
+                "login: jvdberg / Zephyr!2026 werkt niet meer",
+                "secret.login_credentials",
+                "Zephyr!2026",
+            ),
+            (
+                "api_key=b7f93a9d579dce7d79959978a7d3f5e4 for the loyalty API",
+                "secret.generic_api_key",
+                "b7f93a9d579dce7d79959978a7d3f5e4",
+            ),
+            (
+                "client_secret: \"kP9x2LmQ7vR4tY8wZ3nB\"",
+                "secret.generic_api_key",
+                "kP9x2LmQ7vR4tY8wZ3nB",
+            ),
+            (
+                "curl -H 'Authorization: Bearer 9fJk2LmP4qRs7TuVw0XyZ3aB' x",
+                "secret.bearer_token",
+                "9fJk2LmP4qRs7TuVw0XyZ3aB",
+            ),
+            (
+                "token: 8f3a9b2c1d4e5f60718293a4b5c6d7e8",
+                "secret.generic_api_key",
+                "8f3a9b2c1d4e5f60718293a4b5c6d7e8",
+            ),
+            (
+                "API key is 3fK9xLm2QpR7vT1wZ8yB4nC6.",
+                "secret.generic_api_key",
+                "3fK9xLm2QpR7vT1wZ8yB4nC6",
+            ),
+        ] {
+            add(text.to_owned(), rule, password.to_owned());
+        }
+        cases
+    }
+
+    #[test]
+    fn finds_every_credential_type_with_the_value_as_span() {
+        for (text, rule, value) in positives() {
+            let found = secrets(&text);
+            assert!(
+                found.iter().any(|(r, v)| *r == rule && *v == value),
+                "{text:?}: expected {rule} on {value:?}, got {found:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn every_rule_has_a_positive_test() {
+        let tested: Vec<&str> = positives().into_iter().map(|(_, rule, _)| rule).collect();
+        for rule in rules() {
+            let exempt = rule.id == "secret.github_refresh_token"
+                || rule.id.starts_with("secret.gitlab_runner")
+                || rule.id.starts_with("secret.gitlab_deploy");
+            assert!(
+                exempt || tested.contains(&rule.id),
+                "no positive test for {}",
+                rule.id
+            );
+        }
+    }
+
+    #[test]
+    fn ignores_placeholders_and_look_alikes() {
+        let cases: Vec<String> = vec![
+            format!("put AWS_ACCESS_KEY_ID={}XXXXXXXXXXXXXXXX in .env", "AKIA"),
+            format!("docs use {}IOSFODNN7EXAMPLE as the key id", "AKIA"),
+            "never paste tokens (ghp_…, sk_live_…, xoxb-…) into Jira".to_owned(),
+            "ghp_ tokens are classic PATs, use github_pat_ instead".to_owned(),
+            format!("ghp_{} has a wrong checksum", alnum(36, 90)),
+            "Fixed it in commit d5801c4c2a27e548c25823f6f6d9cc51f9b4aebb, timezone bug".to_owned(),
+            "Order ref e19c6aab-23aa-4021-b08f-e86b4ad8b4ca arrived early".to_owned(),
+            "api_key=your-api-key-here and token=<token>".to_owned(),
+            "password=changeme and PASSWORD=******** and pwd=...".to_owned(),
+            "Wachtwoord vergeten? Klik op de link om je password reset te starten.".to_owned(),
+            "Wij vragen nooit om je wachtwoord of pincode, ook niet via DM.".to_owned(),
+            "bij het resetten van je wachtwoord: er zit een kwetsbaarheid in de app".to_owned(),
+            "a long passphrase of four random words beats P@ssw0rd every time".to_owned(),
+            "sterke, unieke wachtwoorden en tweestapsverificatie 🔐".to_owned(),
+            "postgres://user:password@localhost:5432/db is the default".to_owned(),
+            "redis://:${REDIS_PASSWORD}@cache:6379".to_owned(),
+            "-----BEGIN RSA PRIVATE KEY-----\n...\n-----END RSA PRIVATE KEY-----".to_owned(),
+            "-----BEGIN PRIVATE KEY----- <paste your key here>".to_owned(),
+            "eyJhbGciOiJub25lIn0 is just a header".to_owned(),
+            "my password is too long to remember".to_owned(),
+            "the login is user / pass".to_owned(),
+            "WW-uitkering aangevraagd, pw-fabriek dicht".to_owned(),
+            format!("sk_live_{}", "x".repeat(24)),
+            "access_token: null, api_key: ''".to_owned(),
+            "export GITHUB_TOKEN=ghp_abcdefghijklmnopqrstuvwxyz0123456789".to_owned(),
+            "the token is valid for 24 hours, the secret is out".to_owned(),
+        ];
+        for text in cases {
+            let found = secrets(&text);
+            assert!(
+                found.is_empty(),
+                "{text:?}: expected no secret, got {found:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_rotated_secret_is_still_a_leak() {
+        let token = github_token("ghp_", 91);
+        let found = secrets(&format!("oude token {token}, inmiddels geroteerd hoor"));
+        assert_eq!(found, vec![("secret.github_pat", token)]);
+    }
+
+    #[test]
+    fn hits_are_secrets_without_canonical_form() {
+        let mut out = Vec::new();
+        find_secrets_all(&format!("{}_live_{}", "sk", alnum(24, 92)), &mut out);
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].category, Category::LeakSecret);
+        assert_eq!(out[0].sensitivity, Sensitivity::Secret);
+        assert_eq!(out[0].weight, 95);
+        assert_eq!(out[0].canonical, None);
+    }
+
+    #[test]
+    fn only_triggered_rules_run() {
+        let text = format!("{}_live_{}", "sk", alnum(24, 93));
+        let mut out = Vec::new();
+        find_secrets(&text, &vec![false; rules().len()], &mut out);
+        assert!(out.is_empty());
+    }
+
+    #[test]
+    fn table_is_well_formed() {
+        assert!(rules().len() >= 40, "{} rules", rules().len());
+        let mut ids: Vec<&str> = rules().iter().map(|rule| rule.id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), rules().len(), "duplicate rule id");
+        for (rule, regex) in rules().iter().zip(COMPILED.iter()) {
+            assert!(rule.id.starts_with("secret."), "{}", rule.id);
+            assert!(!rule.keywords.is_empty(), "{} has no keyword", rule.id);
+            for keyword in rule.keywords {
+                assert!(
+                    keyword.is_ascii() && *keyword == keyword.to_ascii_lowercase(),
+                    "{}: keyword {keyword:?} must be lowercase ASCII",
+                    rule.id
+                );
+            }
+            assert!(!regex.as_str().is_empty());
+        }
+    }
+
+    #[test]
+    fn helpers() {
+        assert_eq!(crc32(b"123456789"), 0xCBF4_3926);
+        assert_eq!(base62(61, 3), "00z");
+        assert_eq!(
+            base64url_decode("eyJhIjoxfQ").as_deref(),
+            Some(&br#"{"a":1}"#[..])
+        );
+        assert!(shannon_entropy("aaaa") < 0.01);
+        assert!((shannon_entropy("abcd") - 2.0).abs() < 1e-9);
+        assert_eq!(longest_run("abbbc"), 3);
+        assert_eq!(longest_sequence("xabcdy"), 4);
+    }
+}

@@ -1,0 +1,182 @@
+//! The consumer-group source: rebalance handling, statistics, and the consumer itself.
+//! Offsets are stored only behind finished work (see `offsets`), and librdkafka
+//! commits what was stored.
+
+use super::offsets::{OffsetTracker, PartitionKey};
+use crate::config::KafkaConfig;
+use crate::metrics::METRICS;
+use rdkafka::TopicPartitionList;
+use rdkafka::client::ClientContext;
+use rdkafka::config::RDKafkaLogLevel;
+use rdkafka::consumer::{
+    BaseConsumer, CommitMode, Consumer, ConsumerContext, Rebalance, StreamConsumer,
+};
+use rdkafka::error::{KafkaError, KafkaResult};
+use rdkafka::statistics::Statistics;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, Mutex};
+
+/// State shared between the processing loop and librdkafka's callbacks.
+#[derive(Debug, Default)]
+pub struct SourceState {
+    pub tracker: Mutex<OffsetTracker>,
+    pub assigned_partitions: Arc<AtomicI64>,
+}
+
+impl SourceState {
+    pub fn tracker(&self) -> std::sync::MutexGuard<'_, OffsetTracker> {
+        self.tracker
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// librdkafka callbacks: rebalances, statistics, logs and errors.
+pub struct SourceContext {
+    pub state: Arc<SourceState>,
+}
+
+fn partition_keys(list: &TopicPartitionList) -> Vec<PartitionKey> {
+    list.elements()
+        .iter()
+        .map(|element| PartitionKey {
+            topic: element.topic().to_string(),
+            partition: element.partition(),
+        })
+        .collect()
+}
+
+impl ClientContext for SourceContext {
+    fn stats(&self, statistics: Statistics) {
+        for (topic_name, topic) in &statistics.topics {
+            for (partition_id, partition) in &topic.partitions {
+                // Partition -1 is librdkafka's internal UA partition; lag -1 is unknown.
+                if *partition_id < 0 || partition.consumer_lag < 0 {
+                    continue;
+                }
+                METRICS
+                    .consumer_lag
+                    .with_label_values(&[topic_name.as_str(), &partition_id.to_string()])
+                    .set(partition.consumer_lag);
+            }
+        }
+    }
+
+    fn log(&self, level: RDKafkaLogLevel, facility: &str, message: &str) {
+        match level {
+            RDKafkaLogLevel::Emerg
+            | RDKafkaLogLevel::Alert
+            | RDKafkaLogLevel::Critical
+            | RDKafkaLogLevel::Error => tracing::error!(facility, "librdkafka: {message}"),
+            RDKafkaLogLevel::Warning => tracing::warn!(facility, "librdkafka: {message}"),
+            RDKafkaLogLevel::Notice | RDKafkaLogLevel::Info => {
+                tracing::info!(facility, "librdkafka: {message}")
+            }
+            RDKafkaLogLevel::Debug => tracing::debug!(facility, "librdkafka: {message}"),
+        }
+    }
+
+    fn error(&self, error: KafkaError, reason: &str) {
+        tracing::warn!(error = %error, "kafka client error: {reason}");
+    }
+}
+
+impl ConsumerContext for SourceContext {
+    fn pre_rebalance(&self, consumer: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
+        if let Rebalance::Revoke(list) = rebalance {
+            METRICS.rebalances.with_label_values(&["revoke"]).inc();
+            // Commit what is finished before the partitions go to another member.
+            match consumer.commit_consumer_state(CommitMode::Sync) {
+                Ok(())
+                | Err(KafkaError::ConsumerCommit(rdkafka::types::RDKafkaErrorCode::NoOffset)) => {}
+                Err(error) => tracing::warn!(error = %error, "offset commit before revoke failed"),
+            }
+            let mut tracker = self.state.tracker();
+            for key in partition_keys(list) {
+                tracker.revoke(&key);
+            }
+            METRICS.in_flight_messages.set(tracker.in_flight() as i64);
+            let remaining = self
+                .state
+                .assigned_partitions
+                .fetch_sub(list.count() as i64, Ordering::SeqCst)
+                - list.count() as i64;
+            METRICS.partitions_assigned.set(remaining.max(0));
+            tracing::info!(partitions = list.count(), "partitions revoked");
+        }
+    }
+
+    fn post_rebalance(&self, _consumer: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
+        match rebalance {
+            Rebalance::Assign(list) => {
+                METRICS.rebalances.with_label_values(&["assign"]).inc();
+                let mut tracker = self.state.tracker();
+                for key in partition_keys(list) {
+                    tracker.assign(key);
+                }
+                let total = self
+                    .state
+                    .assigned_partitions
+                    .fetch_add(list.count() as i64, Ordering::SeqCst)
+                    + list.count() as i64;
+                METRICS.partitions_assigned.set(total);
+                tracing::info!(partitions = list.count(), total, "partitions assigned");
+            }
+            Rebalance::Revoke(_) => {}
+            Rebalance::Error(error) => {
+                METRICS.rebalances.with_label_values(&["error"]).inc();
+                tracing::warn!(error = %error, "rebalance failed");
+            }
+        }
+    }
+
+    fn commit_callback(&self, result: KafkaResult<()>, _offsets: &TopicPartitionList) {
+        let outcome = match result {
+            Ok(()) => "ok",
+            Err(KafkaError::ConsumerCommit(rdkafka::types::RDKafkaErrorCode::NoOffset)) => {
+                "nothing"
+            }
+            Err(error) => {
+                tracing::warn!(error = %error, "offset commit failed; it is retried with the next commit");
+                "error"
+            }
+        };
+        METRICS.offset_commits.with_label_values(&[outcome]).inc();
+    }
+}
+
+pub type Source = StreamConsumer<SourceContext>;
+
+/// Creates the consumer and subscribes it to the input topics.
+///
+/// # Errors
+///
+/// An invalid librdkafka property, or a subscription failure.
+pub fn create_source(
+    kafka: &KafkaConfig,
+    commit_interval_ms: u64,
+    state: Arc<SourceState>,
+) -> KafkaResult<Source> {
+    let mut config = super::client_config(kafka, &kafka.consumer);
+    // Defaults an operator may override in `kafka.consumer`.
+    for (key, value) in [
+        ("auto.offset.reset", "earliest"),
+        ("statistics.interval.ms", "5000"),
+        ("session.timeout.ms", "30000"),
+        ("fetch.queue.backoff.ms", "10"),
+    ] {
+        if config.get(key).is_none() {
+            config.set(key, value);
+        }
+    }
+    config
+        .set("group.id", &kafka.group_id)
+        .set("enable.auto.commit", "true")
+        .set("auto.commit.interval.ms", commit_interval_ms.to_string())
+        // Offsets are stored by postwatch only once a message's outcome is final.
+        .set("enable.auto.offset.store", "false")
+        .set_log_level(RDKafkaLogLevel::Info);
+    let consumer: Source = config.create_with_context(SourceContext { state })?;
+    consumer.subscribe(&[&kafka.posts_topic, &kafka.mentions_topic])?;
+    Ok(consumer)
+}

@@ -1,0 +1,186 @@
+//! The `postwatch` command line.
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use postwatch::config::{Config, LogFormat};
+use postwatch::detect::RuleSet;
+use postwatch::detect::rules::load_packs;
+use postwatch::pipeline::Detector;
+use postwatch::profile::Profile;
+use postwatch::verdict::Severity;
+use std::io::BufReader;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "postwatch",
+    version,
+    about = "Watches social-media streams for leaks and reputation risk"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the service: consume posts and mentions from Kafka, produce alerts.
+    Run {
+        #[arg(long, short)]
+        config: PathBuf,
+    },
+    /// Scan JSONL posts offline and print one verdict per line (no Kafka needed).
+    Scan {
+        /// The company profile (YAML).
+        #[arg(long)]
+        profile: PathBuf,
+        /// Extra rule pack directories.
+        #[arg(long = "rules")]
+        rule_dirs: Vec<PathBuf>,
+        /// The JSONL file; `-` or nothing reads standard input.
+        input: Option<PathBuf>,
+    },
+    /// Validate a configuration file and report every problem at once.
+    CheckConfig { config: PathBuf },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Run { config } => run_service(&config),
+        Command::Scan {
+            profile,
+            rule_dirs,
+            input,
+        } => report(scan(&profile, &rule_dirs, input.as_deref())),
+        Command::CheckConfig { config } => {
+            report(check_config(&config).map(|()| ExitCode::SUCCESS))
+        }
+    }
+}
+
+fn report(result: anyhow::Result<ExitCode>) -> ExitCode {
+    result.unwrap_or_else(|error| {
+        eprintln!("postwatch: {error:#}");
+        ExitCode::from(2)
+    })
+}
+
+fn init_logging(level: &str, format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_new(level)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Json => builder.json().flatten_event(true).init(),
+        LogFormat::Text => builder.init(),
+    }
+}
+
+fn run_service(path: &std::path::Path) -> ExitCode {
+    let config = match Config::load(path) {
+        Ok(config) => config,
+        Err(error) => {
+            eprintln!("postwatch: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    init_logging(&config.log_level, config.log_format);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("postwatch: cannot start the async runtime: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    let result = runtime.block_on(async move {
+        let (shutdown_sender, shutdown) = tokio::sync::watch::channel(false);
+        tokio::spawn(async move {
+            wait_for_signal().await;
+            tracing::info!("shutdown signal received");
+            let _ = shutdown_sender.send(true);
+        });
+        postwatch::app::run(config, shutdown).await
+    });
+    match result {
+        Ok(()) => {
+            tracing::info!("stopped");
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            tracing::error!("start-up failed: {error:#}");
+            eprintln!("postwatch: {error:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+async fn wait_for_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut terminate = signal(SignalKind::terminate()).expect("SIGTERM handler installs");
+    let mut interrupt = signal(SignalKind::interrupt()).expect("SIGINT handler installs");
+    tokio::select! {
+        _ = terminate.recv() => {}
+        _ = interrupt.recv() => {}
+    }
+}
+
+fn offline_detector(profile: &std::path::Path, rule_dirs: &[PathBuf]) -> anyhow::Result<Detector> {
+    let profile = Profile::load(profile)?;
+    let rules = RuleSet::build(load_packs(rule_dirs)?, profile)?;
+    Ok(Detector {
+        rules,
+        // Offline verdicts carry no dedup keys; the key is irrelevant here.
+        fingerprinter: postwatch::alert::Fingerprinter::new(b"offline"),
+        alert_min_severity: Severity::Warning,
+    })
+}
+
+fn scan(
+    profile: &std::path::Path,
+    rule_dirs: &[PathBuf],
+    input: Option<&std::path::Path>,
+) -> anyhow::Result<ExitCode> {
+    let detector = offline_detector(profile, rule_dirs)?;
+    let stdout = std::io::stdout().lock();
+    let output = std::io::BufWriter::new(stdout);
+    let summary = match input {
+        None => postwatch::scan::scan(&detector, std::io::stdin().lock(), output)?,
+        Some(path) if path.as_os_str() == "-" => {
+            postwatch::scan::scan(&detector, std::io::stdin().lock(), output)?
+        }
+        Some(path) => {
+            let file = std::fs::File::open(path)
+                .with_context(|| format!("cannot open {}", path.display()))?;
+            postwatch::scan::scan(&detector, BufReader::new(file), output)?
+        }
+    };
+    if summary.invalid > 0 {
+        eprintln!(
+            "postwatch: {} of {} lines were invalid",
+            summary.invalid, summary.lines
+        );
+        return Ok(ExitCode::from(1));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn check_config(path: &std::path::Path) -> anyhow::Result<()> {
+    let config = Config::load(path)?;
+    let profile = Profile::load(&config.profile)?;
+    let rules = load_packs(&config.rule_dirs)?;
+    println!(
+        "{}: ok (brokers {}, group {}, {} products, {} lexicon rules)",
+        path.display(),
+        config.kafka.brokers,
+        config.kafka.group_id,
+        profile.products.len(),
+        rules.len()
+    );
+    Ok(())
+}

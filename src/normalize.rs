@@ -1,0 +1,302 @@
+//! Text normalisation that defeats evasion without inventing matches, keeping a map
+//! from every byte of the folded text back to the original text.
+//!
+//! Folding, in order, per character: NFKC (full-width and compatibility forms), case
+//! folding, diacritics removed, look-alike letters from Cyrillic and Greek mapped to
+//! Latin, zero-width and format characters dropped, any run of white space, emoji or
+//! symbols between words collapsed to one space. Two passes then work on tokens:
+//! digits inside a token that also has letters are read as leetspeak (`geh4ckt`,
+//! `z3phyr`), and runs of three or more single letters separated by single gaps
+//! (`p r i j s f o u t`) are joined. A `*` inside a word is kept, so masked swear
+//! words (`f*ck`) stay matchable by the packs that list them.
+
+use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::char::is_combining_mark;
+
+/// Folded text and the way back to the original.
+#[derive(Debug, Clone, Default)]
+pub struct Normalized {
+    /// The folded text: lowercase ASCII-heavy, single spaces between tokens.
+    pub text: String,
+    /// For every byte of `text`, the original byte range of the character it came from.
+    origin: Vec<(u32, u32)>,
+}
+
+impl Normalized {
+    /// The original byte range covered by the folded byte range `start..end`.
+    ///
+    /// # Panics
+    ///
+    /// Panics if `start >= end` or `end` is past the folded text.
+    pub fn original_span(&self, start: usize, end: usize) -> (usize, usize) {
+        assert!(start < end && end <= self.origin.len(), "bad folded span");
+        let first = self.origin[start];
+        let last = self.origin[end - 1];
+        (first.0 as usize, last.1 as usize)
+    }
+}
+
+/// A folded character: `Letter` and `Digit` build tokens, `Gap` separates them.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Class {
+    Word,
+    Gap,
+}
+
+struct Builder {
+    chars: Vec<(char, u32, u32)>,
+}
+
+/// Folds `text` for matching. Rule patterns go through the same function, so a
+/// pattern and a post agree on every folding step.
+pub fn normalize(text: &str) -> Normalized {
+    let mut builder = Builder {
+        chars: Vec::with_capacity(text.len()),
+    };
+    for (offset, original) in text.char_indices() {
+        let start = offset as u32;
+        let end = (offset + original.len_utf8()) as u32;
+        fold_char(original, |folded| builder.push(folded, start, end));
+    }
+    builder.finish()
+}
+
+fn fold_char(original: char, mut emit: impl FnMut(char)) {
+    if original.is_ascii() {
+        // Fast path: most posts are mostly ASCII.
+        emit(original.to_ascii_lowercase());
+        return;
+    }
+    if is_invisible(original) {
+        return;
+    }
+    for compatible in std::iter::once(original).nfkc() {
+        for lower in compatible.to_lowercase() {
+            for base in std::iter::once(lower).nfd() {
+                if is_combining_mark(base) {
+                    continue;
+                }
+                emit(confusable_to_latin(base).unwrap_or(base));
+            }
+        }
+    }
+}
+
+/// Zero-width and format characters that hide inside words.
+fn is_invisible(c: char) -> bool {
+    matches!(c,
+        '\u{00AD}' | '\u{034F}' | '\u{061C}' | '\u{115F}' | '\u{1160}' | '\u{17B4}' | '\u{17B5}'
+        | '\u{180B}'..='\u{180F}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
+        | '\u{2060}'..='\u{206F}' | '\u{3164}' | '\u{FE00}'..='\u{FE0F}' | '\u{FEFF}'
+        | '\u{FFA0}' | '\u{E0000}'..='\u{E007F}')
+}
+
+/// Cyrillic and Greek letters that look like Latin ones (lowercase after folding).
+fn confusable_to_latin(c: char) -> Option<char> {
+    let latin = match c {
+        'а' => 'a',
+        'в' => 'b',
+        'с' => 'c',
+        'е' | 'ё' => 'e',
+        'һ' => 'h',
+        'і' | 'ї' => 'i',
+        'ј' => 'j',
+        'к' => 'k',
+        'м' => 'm',
+        'н' => 'h',
+        'о' => 'o',
+        'р' => 'p',
+        'ѕ' => 's',
+        'т' => 't',
+        'у' => 'y',
+        'х' => 'x',
+        'ԁ' => 'd',
+        'ԛ' => 'q',
+        'ԝ' => 'w',
+        'α' => 'a',
+        'β' => 'b',
+        'ε' => 'e',
+        'η' => 'n',
+        'ι' => 'i',
+        'κ' => 'k',
+        'ν' => 'v',
+        'ο' => 'o',
+        'ρ' => 'p',
+        'τ' => 't',
+        'υ' => 'u',
+        'χ' => 'x',
+        'ζ' => 'z',
+        _ => return None,
+    };
+    Some(latin)
+}
+
+fn class_of(c: char) -> Class {
+    if c.is_alphanumeric() || matches!(c, '*' | '@' | '$' | '€' | '£' | '%' | '#') {
+        Class::Word
+    } else if c.is_whitespace() || !c.is_ascii() {
+        // Line breaks, emoji and other symbols between words all become one gap.
+        Class::Gap
+    } else {
+        // ASCII punctuation is kept: it matters to URLs, prices and codes.
+        Class::Word
+    }
+}
+
+impl Builder {
+    fn push(&mut self, c: char, start: u32, end: u32) {
+        if class_of(c) == Class::Gap {
+            match self.chars.last_mut() {
+                // Extend the previous gap instead of adding another.
+                Some((' ', _, gap_end)) => *gap_end = end,
+                Some(_) => self.chars.push((' ', start, end)),
+                None => {}
+            }
+            return;
+        }
+        self.chars.push((c, start, end));
+    }
+
+    fn finish(mut self) -> Normalized {
+        if matches!(self.chars.last(), Some((' ', _, _))) {
+            self.chars.pop();
+        }
+        fold_leetspeak(&mut self.chars);
+        let chars = join_spaced_letters(self.chars);
+        let mut text = String::with_capacity(chars.len());
+        let mut origin = Vec::with_capacity(chars.len());
+        for (c, start, end) in chars {
+            text.push(c);
+            origin.extend(std::iter::repeat_n((start, end), c.len_utf8()));
+        }
+        Normalized { text, origin }
+    }
+}
+
+fn leet_letter(c: char) -> Option<char> {
+    Some(match c {
+        '0' => 'o',
+        '1' => 'i',
+        '3' => 'e',
+        '4' => 'a',
+        '5' => 's',
+        '7' => 't',
+        '@' => 'a',
+        '$' => 's',
+        _ => return None,
+    })
+}
+
+/// Inside a token of letters and digits that holds at least two letters, digits that
+/// look like letters are read as letters (`d4t4l3k` → `datalek`). Pure numbers,
+/// prices and codes like `Q4` (one letter) are left alone; e-mail addresses keep `@`.
+fn fold_leetspeak(chars: &mut [(char, u32, u32)]) {
+    let mut token_start = 0;
+    while token_start < chars.len() {
+        let token_end = chars[token_start..]
+            .iter()
+            .position(|(c, _, _)| !(c.is_alphanumeric() || matches!(c, '@' | '$')))
+            .map_or(chars.len(), |length| token_start + length);
+        let token = &chars[token_start..token_end];
+        let letters = token.iter().filter(|(c, _, _)| c.is_alphabetic()).count();
+        let leet = token
+            .iter()
+            .filter(|(c, _, _)| leet_letter(*c).is_some())
+            .count();
+        let has_at = token.iter().any(|(c, _, _)| *c == '@');
+        let is_handle_or_mail = has_at && token.first().is_some_and(|(c, _, _)| *c == '@')
+            || has_at
+                && letters > 0
+                && token.iter().filter(|(c, _, _)| *c == '@').count() == 1
+                && token_end < chars.len()
+                && chars[token_end].0 == '.';
+        if letters >= 2 && leet > 0 && leet < token.len() && !is_handle_or_mail {
+            for entry in &mut chars[token_start..token_end] {
+                if let Some(letter) = leet_letter(entry.0) {
+                    entry.0 = letter;
+                }
+            }
+        }
+        token_start = token_end + 1;
+    }
+}
+
+/// Joins runs of at least three single letters separated by single gaps
+/// (`p r i j s f o u t` → `prijsfout`).
+fn join_spaced_letters(chars: Vec<(char, u32, u32)>) -> Vec<(char, u32, u32)> {
+    let is_letter = |index: usize| chars.get(index).is_some_and(|(c, _, _)| c.is_alphabetic());
+    let is_separator = |index: usize| {
+        chars
+            .get(index)
+            .is_some_and(|(c, _, _)| matches!(c, ' ' | '.' | '-' | '_'))
+    };
+    // A single letter: a letter with a separator (or the edge) on each side.
+    let single = |index: usize| {
+        is_letter(index)
+            && (index == 0 || is_separator(index - 1))
+            && (index + 1 == chars.len() || is_separator(index + 1))
+    };
+    let mut output = Vec::with_capacity(chars.len());
+    let mut index = 0;
+    while index < chars.len() {
+        if single(index) {
+            let mut run_end = index;
+            while single(run_end + 2)
+                && chars[run_end + 1].0 == chars.get(index + 1).map_or(' ', |entry| entry.0)
+            {
+                run_end += 2;
+            }
+            let letters = (run_end - index) / 2 + 1;
+            if letters >= 3 {
+                for letter in (index..=run_end).step_by(2) {
+                    output.push(chars[letter]);
+                }
+                index = run_end + 1;
+                continue;
+            }
+        }
+        output.push(chars[index]);
+        index += 1;
+    }
+    output
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folds_evasions() {
+        let cases = [
+            ("Prijsföut!", "prijsfout!"),
+            ("ＺＥＰＨＹＲ", "zephyr"),
+            ("da\u{200B}ta\u{200B}lek", "datalek"),
+            ("ont\u{00AD}slagen", "ontslagen"),
+            ("Project\nKestrel", "project kestrel"),
+            ("Project 🐦 Kestrel", "project kestrel"),
+            ("geh4ckt z3phyr", "gehackt zephyr"),
+            ("p r i j s f o u t bij", "prijsfout bij"),
+            ("d.a.t.a.l.e.k", "datalek"),
+            ("Zеphyr", "zephyr"), // Cyrillic е
+            ("€149 Q4 2026", "€149 q4 2026"),
+            ("a  b", "a b"),
+            ("f*ck", "f*ck"),
+            ("mail jan@zephyr.nl", "mail jan@zephyr.nl"),
+        ];
+        for (input, expected) in cases {
+            assert_eq!(normalize(input).text, expected, "input {input:?}");
+        }
+    }
+
+    #[test]
+    fn maps_back_to_original_offsets() {
+        let text = "Zïp ＡＢ\u{200B}C end";
+        let normalized = normalize(text);
+        let found = normalized.text.find("abc").unwrap();
+        let (start, end) = normalized.original_span(found, found + 3);
+        assert_eq!(&text[start..end], "ＡＢ\u{200B}Ｃ".replace('Ｃ', "C"));
+        let found = normalized.text.find("zip").unwrap();
+        let (start, end) = normalized.original_span(found, found + 3);
+        assert_eq!(&text[start..end], "Zïp");
+    }
+}

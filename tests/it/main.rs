@@ -1,0 +1,6 @@
+//! postwatch's integration tests: one binary, against a real Kafka broker
+//! (`POSTWATCH_TEST_BROKERS`, default 127.0.0.1:9092; `deploy/local/kafka start`).
+
+mod pipeline;
+mod scan;
+mod support;

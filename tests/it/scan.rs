@@ -1,0 +1,86 @@
+//! `postwatch scan` and `postwatch check-config` as a user runs them.
+
+use crate::support::*;
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+fn run_scan(input: &str) -> (Option<i32>, Vec<serde_json::Value>) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_postwatch"))
+        .args(["scan", "--profile"])
+        .arg(dev_profile())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    let verdicts = String::from_utf8(output.stdout)
+        .unwrap()
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    (output.status.code(), verdicts)
+}
+
+#[test]
+fn scan_prints_one_verdict_per_line_in_order_and_flags_invalid_lines() {
+    let iban = dutch_iban(4242);
+    let input = [
+        String::from_utf8(post_json(
+            "a",
+            "@jdevries_zephyr",
+            &format!("rekening {iban}"),
+        ))
+        .unwrap(),
+        "{broken".to_string(),
+        String::from_utf8(post_json("c", "@someone", "Fijne dag allemaal")).unwrap(),
+    ]
+    .join("\n");
+    let (code, verdicts) = run_scan(&input);
+    assert_eq!(code, Some(1), "an invalid line makes the exit status 1");
+    assert_eq!(verdicts.len(), 3);
+    assert_eq!(verdicts[0]["id"], "a");
+    assert_eq!(verdicts[0]["severity"], "critical");
+    assert_eq!(verdicts[0]["categories"], serde_json::json!(["leak.pii"]));
+    let finding = &verdicts[0]["findings"][0];
+    let start = finding["start"].as_u64().unwrap() as usize;
+    let end = finding["end"].as_u64().unwrap() as usize;
+    assert_eq!(
+        &format!("rekening {iban}")[start..end],
+        iban,
+        "offsets point into the original text"
+    );
+    assert!(
+        !verdicts[0].to_string().contains(&iban[4..14]),
+        "no raw IBAN in the verdict"
+    );
+    assert!(verdicts[1]["id"].is_null() && verdicts[1]["error"].is_string());
+    assert_eq!(verdicts[2]["severity"], "none");
+}
+
+#[test]
+fn check_config_reports_every_problem() {
+    let dir = tempdir();
+    let path = dir.path().join("bad.toml");
+    std::fs::write(
+        &path,
+        "[detection]\nalert_min_severity = \"loud\"\n[log]\nformat = \"xml\"\n",
+    )
+    .unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_postwatch"))
+        .arg("check-config")
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let message = String::from_utf8(output.stderr).unwrap();
+    for expected in ["detection.profile is required", "loud", "xml"] {
+        assert!(message.contains(expected), "{message}");
+    }
+}
