@@ -9,6 +9,7 @@ pub mod alert;
 pub mod app;
 pub mod config;
 pub mod detect;
+pub mod eval;
 pub mod kafka;
 pub mod metrics;
 pub mod normalize;

@@ -43,6 +43,28 @@ enum Command {
     },
     /// Validate a configuration file and report every problem at once.
     CheckConfig { config: PathBuf },
+    /// Evaluate detection on labelled cases (CONTRACT §6) and check the targets.
+    Eval {
+        /// The company profile (YAML) the cases were labelled for.
+        #[arg(long)]
+        profile: PathBuf,
+        /// Extra rule pack directories.
+        #[arg(long = "rules")]
+        rule_dirs: Vec<PathBuf>,
+        /// How many of the worst misses to list.
+        #[arg(long, default_value_t = 20)]
+        worst: usize,
+        #[arg(long, default_value_t = 0.95)]
+        min_precision: f64,
+        #[arg(long, default_value_t = 0.95)]
+        min_recall: f64,
+        #[arg(long, default_value_t = 0.02)]
+        max_false_alarm_rate: f64,
+        #[arg(long, default_value_t = 0.95)]
+        min_severity_agreement: f64,
+        /// The labelled cases, one JSON object per line.
+        labels: PathBuf,
+    },
 }
 
 fn main() -> ExitCode {
@@ -56,6 +78,24 @@ fn main() -> ExitCode {
         } => report(scan(&profile, &rule_dirs, input.as_deref())),
         Command::CheckConfig { config } => {
             report(check_config(&config).map(|()| ExitCode::SUCCESS))
+        }
+        Command::Eval {
+            profile,
+            rule_dirs,
+            worst,
+            min_precision,
+            min_recall,
+            max_false_alarm_rate,
+            min_severity_agreement,
+            labels,
+        } => {
+            let targets = postwatch::eval::Targets {
+                min_precision,
+                min_recall,
+                max_false_alarm_rate,
+                min_severity_agreement,
+            };
+            report(eval(&profile, &rule_dirs, &labels, worst, &targets))
         }
     }
 }
@@ -168,6 +208,29 @@ fn scan(
         return Ok(ExitCode::from(1));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn eval(
+    profile: &std::path::Path,
+    rule_dirs: &[PathBuf],
+    labels: &std::path::Path,
+    worst: usize,
+    targets: &postwatch::eval::Targets,
+) -> anyhow::Result<ExitCode> {
+    let detector = offline_detector(profile, rule_dirs)?;
+    let text = std::fs::read_to_string(labels).with_context(|| format!("cannot read {}", labels.display()))?;
+    let report = postwatch::eval::evaluate(&detector, &text).map_err(|error| anyhow::anyhow!("{}: {error}", labels.display()))?;
+    print!("{}", report.render(worst));
+    let failures = report.failures(targets);
+    if failures.is_empty() {
+        println!("\nall targets met");
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!("\ntargets missed:");
+    for failure in &failures {
+        println!("  - {failure}");
+    }
+    Ok(ExitCode::from(1))
 }
 
 fn check_config(path: &std::path::Path) -> anyhow::Result<()> {
