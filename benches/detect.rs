@@ -18,14 +18,14 @@ const DEV_PROFILE: &str = include_str!("../../shared/eval/profile.yaml");
 const TYPICAL_POST: &str = r#"{"id":"x-1","platform":"x","account":{"handle":"@jdevries_zephyr"},"created_at":"2026-06-01T10:00:00Z","text":"Goedemorgen! Net de nieuwe Vista 55 OLED uitgepakt in de winkel in Utrecht, wat een beeld zeg. Klanten vragen of de actieprijs van €1.299 nog tot zondag geldt, ja dus. Meer info op zephyr.nl/vista of bel de klantenservice. Fijne dag allemaal en tot straks bij de demo!"}"#;
 
 fn large_profile(products: usize) -> String {
-    let mut yaml = String::from(DEV_PROFILE);
+    let mut catalogue = String::from("products:\n");
     for index in 0..products {
-        yaml.push_str(&format!(
+        catalogue.push_str(&format!(
             "  - name: \"Catalogus Artikel {index} Pro\"\n    aliases: [\"CA{index}\", \"Artikel{index}X\"]\n    list_price: {}.00\n    currency: EUR\n",
             100 + index % 900
         ));
     }
-    yaml
+    DEV_PROFILE.replacen("products:\n", &catalogue, 1)
 }
 
 fn detector(profile_yaml: &str) -> Detector {

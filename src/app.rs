@@ -24,6 +24,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, watch};
 
+/// Posts above this size are processed with `block_in_place` (needs the multi-thread
+/// runtime, which `postwatch run` uses).
+const LARGE_PAYLOAD_BYTES: usize = 16 * 1024;
+
 /// The fingerprint key used when none is configured: fine for a trial, but then
 /// dedup keys are guessable for short identifiers, so start-up warns.
 const DEFAULT_FINGERPRINT_KEY: &[u8] = b"postwatch-default-fingerprint-key";
@@ -188,7 +192,13 @@ impl Pipeline<'_> {
         };
         let payload = message.payload().unwrap_or_default();
         let started = Instant::now();
-        let outcome = self.detector.process(payload, chrono::Utc::now());
+        // A typical post takes microseconds; a 64 KiB one can take milliseconds, more
+        // than an async task should hold a worker, so big posts run as blocking work.
+        let outcome = if payload.len() > LARGE_PAYLOAD_BYTES {
+            tokio::task::block_in_place(|| self.detector.process(payload, chrono::Utc::now()))
+        } else {
+            self.detector.process(payload, chrono::Utc::now())
+        };
         METRICS
             .processing_duration
             .observe(started.elapsed().as_secs_f64());

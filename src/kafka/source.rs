@@ -93,6 +93,10 @@ impl ConsumerContext for SourceContext {
             }
             let mut tracker = self.state.tracker();
             for key in partition_keys(list) {
+                // The new owner reports this partition's lag from now on.
+                let _ = METRICS
+                    .consumer_lag
+                    .remove_label_values(&[key.topic.as_str(), &key.partition.to_string()]);
                 tracker.revoke(&key);
             }
             METRICS.in_flight_messages.set(tracker.in_flight() as i64);

@@ -2,5 +2,6 @@
 //! (`POSTWATCH_TEST_BROKERS`, default 127.0.0.1:9092; `deploy/local/kafka start`).
 
 mod pipeline;
+mod prometheus;
 mod scan;
 mod support;

@@ -369,3 +369,65 @@ async fn sigterm_under_load_commits_exactly_the_finished_work() {
         "the work finished before the signal is committed"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_replica_leaving_mid_stream_hands_its_partitions_over_and_nothing_is_lost() {
+    let topics = TestTopics::create("rebalance", 4).await;
+    let dir = tempdir();
+    let (first_port, second_port) = (free_port(), free_port());
+    let first_dir = dir.path().join("first");
+    let second_dir = dir.path().join("second");
+    std::fs::create_dir_all(&first_dir).unwrap();
+    std::fs::create_dir_all(&second_dir).unwrap();
+    let first_config = write_config(&first_dir, &topics, first_port, "");
+    let second_config = write_config(&second_dir, &topics, second_port, "");
+    let mut first = Service::start(&first_config, first_port, &first_dir.join("postwatch.log"));
+    let mut second = Service::start(
+        &second_config,
+        second_port,
+        &second_dir.join("postwatch.log"),
+    );
+    first.wait_ready();
+    second.wait_ready();
+
+    let load = workload(30_000, 5, "rebalance");
+    let producer = producer();
+    let (early, late) = load.posts.split_at(load.posts.len() / 3);
+    produce_all(&producer, &topics.posts, early).await;
+    read_topic(
+        &topics.alerts,
+        200,
+        Duration::from_secs(60),
+        Duration::from_secs(5),
+    );
+    assert_eq!(
+        second.terminate(),
+        Some(0),
+        "the leaving replica exits cleanly"
+    );
+    produce_all(&producer, &topics.posts, late).await;
+    produce_all(&producer, &topics.mentions, &load.mentions).await;
+
+    eventually(
+        "the remaining replica finishes both topics",
+        Duration::from_secs(120),
+        || offsets_reach_end(&topics),
+    );
+    let alerts = read_topic(
+        &topics.alerts,
+        usize::MAX,
+        Duration::from_secs(60),
+        Duration::from_secs(5),
+    );
+    let alerted: HashSet<String> = alert_post_ids(&alerts)
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect();
+    assert_eq!(
+        alerted, load.planted,
+        "every planted leak alerted across the hand-over"
+    );
+    let (_, metrics) = first.get("/metrics");
+    assert!(metric_sum(&metrics, "postwatch_rebalances_total", "kind=\"assign\"") >= 2.0);
+    assert_eq!(first.terminate(), Some(0));
+}
