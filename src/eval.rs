@@ -51,14 +51,24 @@ pub struct CategoryCounts {
 
 impl CategoryCounts {
     pub fn precision(&self) -> f64 {
-        ratio(self.true_positives, self.true_positives + self.false_positives)
+        ratio(
+            self.true_positives,
+            self.true_positives + self.false_positives,
+        )
     }
     pub fn recall(&self) -> f64 {
-        ratio(self.true_positives, self.true_positives + self.false_negatives)
+        ratio(
+            self.true_positives,
+            self.true_positives + self.false_negatives,
+        )
     }
     pub fn f1(&self) -> f64 {
         let (p, r) = (self.precision(), self.recall());
-        if p + r == 0.0 { 0.0 } else { 2.0 * p * r / (p + r) }
+        if p + r == 0.0 {
+            0.0
+        } else {
+            2.0 * p * r / (p + r)
+        }
     }
 }
 
@@ -118,11 +128,13 @@ impl Report {
     }
 
     fn micro(&self) -> CategoryCounts {
-        self.per_category.values().fold(CategoryCounts::default(), |sum, counts| CategoryCounts {
-            true_positives: sum.true_positives + counts.true_positives,
-            false_positives: sum.false_positives + counts.false_positives,
-            false_negatives: sum.false_negatives + counts.false_negatives,
-        })
+        self.per_category
+            .values()
+            .fold(CategoryCounts::default(), |sum, counts| CategoryCounts {
+                true_positives: sum.true_positives + counts.true_positives,
+                false_positives: sum.false_positives + counts.false_positives,
+                false_negatives: sum.false_negatives + counts.false_negatives,
+            })
     }
 
     /// Every target the report misses, as sentences; empty when all are met.
@@ -167,8 +179,17 @@ impl Report {
     /// The human-readable report.
     pub fn render(&self, worst: usize) -> String {
         let mut out = String::new();
-        let _ = writeln!(out, "cases: {} ({} invalid)", self.cases, self.invalid.len());
-        let _ = writeln!(out, "\n{:<22} {:>4} {:>4} {:>4} {:>9} {:>7} {:>6}", "category", "tp", "fp", "fn", "precision", "recall", "f1");
+        let _ = writeln!(
+            out,
+            "cases: {} ({} invalid)",
+            self.cases,
+            self.invalid.len()
+        );
+        let _ = writeln!(
+            out,
+            "\n{:<22} {:>4} {:>4} {:>4} {:>9} {:>7} {:>6}",
+            "category", "tp", "fp", "fn", "precision", "recall", "f1"
+        );
         let mut macro_sum = (0.0, 0.0, 0.0);
         for (category, counts) in &self.per_category {
             let _ = writeln!(
@@ -188,11 +209,27 @@ impl Report {
         }
         let n = self.per_category.len().max(1) as f64;
         let micro = self.micro();
-        let _ = writeln!(out, "{:<22} {:>4} {:>4} {:>4} {:>9.3} {:>7.3} {:>6.3}", "macro", "", "", "", macro_sum.0 / n, macro_sum.1 / n, macro_sum.2 / n);
         let _ = writeln!(
             out,
             "{:<22} {:>4} {:>4} {:>4} {:>9.3} {:>7.3} {:>6.3}",
-            "micro", micro.true_positives, micro.false_positives, micro.false_negatives, micro.precision(), micro.recall(), micro.f1()
+            "macro",
+            "",
+            "",
+            "",
+            macro_sum.0 / n,
+            macro_sum.1 / n,
+            macro_sum.2 / n
+        );
+        let _ = writeln!(
+            out,
+            "{:<22} {:>4} {:>4} {:>4} {:>9.3} {:>7.3} {:>6.3}",
+            "micro",
+            micro.true_positives,
+            micro.false_positives,
+            micro.false_negatives,
+            micro.precision(),
+            micro.recall(),
+            micro.f1()
         );
         let _ = writeln!(
             out,
@@ -201,9 +238,19 @@ impl Report {
             self.benign_false_alarms,
             self.benign
         );
-        let _ = writeln!(out, "severity agreement: {:.3} (positives at least as severe as labelled: {} of {}; exactly: {})",
-            self.severity_agreement(), self.positives_severity_at_least, self.positives, self.positives_severity_exact);
-        let _ = writeln!(out, "exact category-set match: {:.3}", ratio(self.exact_category_sets, self.cases - self.invalid.len()));
+        let _ = writeln!(
+            out,
+            "severity agreement: {:.3} (positives at least as severe as labelled: {} of {}; exactly: {})",
+            self.severity_agreement(),
+            self.positives_severity_at_least,
+            self.positives,
+            self.positives_severity_exact
+        );
+        let _ = writeln!(
+            out,
+            "exact category-set match: {:.3}",
+            ratio(self.exact_category_sets, self.cases - self.invalid.len())
+        );
         let _ = writeln!(out, "\nseverity confusion (rows expected, columns actual):");
         let _ = write!(out, "{:>10}", "");
         for actual in Severity::ALL {
@@ -213,14 +260,32 @@ impl Report {
         for expected in Severity::ALL {
             let _ = write!(out, "{:>10}", expected.as_str());
             for actual in Severity::ALL {
-                let _ = write!(out, " {:>8}", self.confusion.get(&(expected, actual)).copied().unwrap_or(0));
+                let _ = write!(
+                    out,
+                    " {:>8}",
+                    self.confusion
+                        .get(&(expected, actual))
+                        .copied()
+                        .unwrap_or(0)
+                );
             }
             let _ = writeln!(out);
         }
         if !self.misses.is_empty() {
-            let _ = writeln!(out, "\nworst misses ({} of {}):", worst.min(self.misses.len()), self.misses.len());
+            let _ = writeln!(
+                out,
+                "\nworst misses ({} of {}):",
+                worst.min(self.misses.len()),
+                self.misses.len()
+            );
             for miss in self.misses.iter().take(worst) {
-                let names = |categories: &[Category]| categories.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(",");
+                let names = |categories: &[Category]| {
+                    categories
+                        .iter()
+                        .map(|c| c.as_str())
+                        .collect::<Vec<_>>()
+                        .join(",")
+                };
                 let _ = writeln!(
                     out,
                     "  {}: expected [{}] {} got [{}] {}; rules: {}",
@@ -229,7 +294,11 @@ impl Report {
                     miss.expected_severity,
                     names(&miss.actual),
                     miss.actual_severity,
-                    if miss.trace.is_empty() { "none".to_string() } else { miss.trace.join(" ") }
+                    if miss.trace.is_empty() {
+                        "none".to_string()
+                    } else {
+                        miss.trace.join(" ")
+                    }
                 );
             }
         }
@@ -264,7 +333,9 @@ pub fn evaluate(detector: &Detector, jsonl: &str) -> Result<Report, String> {
         let verdict = detector.verdict(&post);
         record(&mut report, &case.expect, &verdict);
     }
-    report.misses.sort_by(|a, b| b.weight.cmp(&a.weight).then(a.id.cmp(&b.id)));
+    report
+        .misses
+        .sort_by(|a, b| b.weight.cmp(&a.weight).then(a.id.cmp(&b.id)));
     Ok(report)
 }
 
@@ -283,7 +354,10 @@ fn record(report: &mut Report, expect: &Expectation, verdict: &Verdict) {
             (false, false) => {}
         }
     }
-    *report.confusion.entry((expect.severity, verdict.severity)).or_default() += 1;
+    *report
+        .confusion
+        .entry((expect.severity, verdict.severity))
+        .or_default() += 1;
     let benign = expected.is_empty();
     let severity_ok = if benign {
         report.benign += 1;

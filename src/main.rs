@@ -218,8 +218,10 @@ fn eval(
     targets: &postwatch::eval::Targets,
 ) -> anyhow::Result<ExitCode> {
     let detector = offline_detector(profile, rule_dirs)?;
-    let text = std::fs::read_to_string(labels).with_context(|| format!("cannot read {}", labels.display()))?;
-    let report = postwatch::eval::evaluate(&detector, &text).map_err(|error| anyhow::anyhow!("{}: {error}", labels.display()))?;
+    let text = std::fs::read_to_string(labels)
+        .with_context(|| format!("cannot read {}", labels.display()))?;
+    let report = postwatch::eval::evaluate(&detector, &text)
+        .map_err(|error| anyhow::anyhow!("{}: {error}", labels.display()))?;
     print!("{}", report.render(worst));
     let failures = report.failures(targets);
     if failures.is_empty() {
