@@ -3,5 +3,6 @@
 
 mod pipeline;
 mod prometheus;
+mod redaction;
 mod scan;
 mod support;
