@@ -37,26 +37,59 @@ fn canaries() -> Vec<(String, Vec<String>)> {
     let password = "Zomer2026!qxv";
     let database = "postgres://app:Kanarie-Wachtwoord-77@db.example.com:5432/orders";
     vec![
-        (format!("Klant wil terugbetaling op {iban}, graag snel"), vec![iban[4..14].to_string()]),
-        (format!("creditcard van klant: {card} exp 12/27"), vec![card[4..12].to_string()]),
-        ("klant met BSN 111222333 belde over zijn bestelling".to_string(), vec!["111222333".to_string()]),
-        ("mail de klant op kanarie.vogel@gmail.com over de retour".to_string(), vec!["kanarie.vogel".to_string()]),
-        ("bel de klant terug op 06-81234567 vandaag".to_string(), vec!["81234567".to_string(), "8123".to_string()]),
-        (format!("checkout config: STRIPE_KEY={stripe}"), vec![stripe[8..30].to_string()]),
-        (format!("bot token {slack} for the alerts channel"), vec![slack[5..40].to_string()]),
+        (
+            format!("Klant wil terugbetaling op {iban}, graag snel"),
+            vec![iban[4..14].to_string()],
+        ),
+        (
+            format!("creditcard van klant: {card} exp 12/27"),
+            vec![card[4..12].to_string()],
+        ),
+        (
+            "klant met BSN 111222333 belde over zijn bestelling".to_string(),
+            vec!["111222333".to_string()],
+        ),
+        (
+            "mail de klant op kanarie.vogel@gmail.com over de retour".to_string(),
+            vec!["kanarie.vogel".to_string()],
+        ),
+        (
+            "bel de klant terug op 06-81234567 vandaag".to_string(),
+            vec!["81234567".to_string(), "8123".to_string()],
+        ),
+        (
+            format!("checkout config: STRIPE_KEY={stripe}"),
+            vec![stripe[8..30].to_string()],
+        ),
+        (
+            format!("bot token {slack} for the alerts channel"),
+            vec![slack[5..40].to_string()],
+        ),
         (
             format!("aws_access_key_id=AKIAQ7LMNZX2WJ4KTR5B aws_secret_access_key={aws_secret}"),
             vec!["Q7LMNZX2WJ4K".to_string(), aws_secret[4..36].to_string()],
         ),
-        (format!("Authorization: Bearer {jwt}"), vec![jwt[10..60].to_string()]),
-        (format!("het wachtwoord van de testomgeving is {password}"), vec![password.to_string()]),
-        (format!("DATABASE_URL={database}"), vec!["Kanarie-Wachtwoord-77".to_string()]),
+        (
+            format!("Authorization: Bearer {jwt}"),
+            vec![jwt[10..60].to_string()],
+        ),
+        (
+            format!("het wachtwoord van de testomgeving is {password}"),
+            vec![password.to_string()],
+        ),
+        (
+            format!("DATABASE_URL={database}"),
+            vec!["Kanarie-Wachtwoord-77".to_string()],
+        ),
     ]
 }
 
 fn assert_clean(place: &str, text: &str, fragments: &[String]) {
     for fragment in fragments {
-        assert!(!text.contains(fragment.as_str()), "{place} holds the raw canary `{fragment}`");
+        assert!(
+            !text.contains(fragment.as_str()),
+            "{place} holds the raw canary `{fragment}`"
+        );
     }
 }
 
@@ -70,7 +103,13 @@ async fn canaries_never_reach_verdicts_alerts_logs_or_metrics() {
         .iter()
         .enumerate()
         .map(|(index, (text, _))| {
-            String::from_utf8(post_json(&format!("canary-{index}"), "@jdevries_zephyr", text)).unwrap() + "\n"
+            String::from_utf8(post_json(
+                &format!("canary-{index}"),
+                "@jdevries_zephyr",
+                text,
+            ))
+            .unwrap()
+                + "\n"
         })
         .collect();
     let mut scan = Command::new(env!("CARGO_BIN_EXE_postwatch"))
@@ -81,7 +120,11 @@ async fn canaries_never_reach_verdicts_alerts_logs_or_metrics() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    scan.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    scan.stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
     let output = scan.wait_with_output().unwrap();
     let verdicts = String::from_utf8(output.stdout).unwrap();
     for (index, line) in verdicts.lines().enumerate() {
@@ -92,14 +135,20 @@ async fn canaries_never_reach_verdicts_alerts_logs_or_metrics() {
         );
     }
     assert_clean("scan output", &verdicts, &fragments);
-    assert_clean("scan stderr", &String::from_utf8_lossy(&output.stderr), &fragments);
+    assert_clean(
+        "scan stderr",
+        &String::from_utf8_lossy(&output.stderr),
+        &fragments,
+    );
 
     // Through the service, with the most verbose logging.
     let topics = TestTopics::create("canary", 1).await;
     let dir = tempdir();
     let port = free_port();
     let config = write_config(dir.path(), &topics, port, "");
-    let verbose = std::fs::read_to_string(&config).unwrap().replace("level = \"info\"", "level = \"trace\"");
+    let verbose = std::fs::read_to_string(&config)
+        .unwrap()
+        .replace("level = \"info\"", "level = \"trace\"");
     std::fs::write(&config, verbose).unwrap();
     let mut service = Service::start(&config, port, &dir.path().join("postwatch.log"));
     service.wait_ready();
@@ -112,12 +161,21 @@ async fn canaries_never_reach_verdicts_alerts_logs_or_metrics() {
         })
         .collect();
     produce_all(&producer(), &topics.posts, &messages).await;
-    let alerts = read_topic(&topics.alerts, cases.len(), Duration::from_secs(60), Duration::from_secs(5));
+    let alerts = read_topic(
+        &topics.alerts,
+        cases.len(),
+        Duration::from_secs(60),
+        Duration::from_secs(5),
+    );
     assert_eq!(alerts.len(), cases.len(), "every canary raised an alert");
     for alert in &alerts {
         let payload = String::from_utf8_lossy(alert.payload().unwrap());
         assert_clean("alert record", &payload, &fragments);
-        assert_clean("alert key", &String::from_utf8_lossy(alert.key().unwrap()), &fragments);
+        assert_clean(
+            "alert key",
+            &String::from_utf8_lossy(alert.key().unwrap()),
+            &fragments,
+        );
     }
     let (_, metrics) = service.get("/metrics");
     assert_clean("metrics", &metrics, &fragments);
