@@ -19,10 +19,50 @@ pub struct Evidence {
     pub excerpt: String,
 }
 
+/// What an alert record asks of the pager: open (or repeat) an alert, or close it.
+/// Records written before the field existed are triggers.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AlertAction {
+    #[default]
+    Trigger,
+    Resolve,
+}
+
+impl AlertAction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AlertAction::Trigger => "trigger",
+            AlertAction::Resolve => "resolve",
+        }
+    }
+}
+
+/// The stream-level facts of a `reputation.spike` alert (see `spike`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SpikeDetails {
+    /// `all` (every mention of the brand) or a reputation category.
+    pub scope: String,
+    /// Mentions in the recent window when the record was made.
+    pub recent_count: u64,
+    /// Mentions the baseline predicts for a recent window (frozen at the trigger).
+    pub expected_count: f64,
+    pub recent_window_seconds: u64,
+    pub baseline_window_seconds: u64,
+    /// Event time at which the episode started.
+    pub episode_started_at: DateTime<Utc>,
+}
+
 /// The record produced to `postwatch.alerts`, keyed by `dedup_key`.
+///
+/// Post alerts describe one post. Spike alerts (`categories == [reputation.spike]`)
+/// describe a stream: their `post_id` is empty and `spike` holds the details.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AlertRecord {
     pub schema_version: u32,
+    /// Absent in older records: a trigger.
+    #[serde(default)]
+    pub action: AlertAction,
     /// Deterministic per post: a repeat of the same post has the same alert id.
     pub alert_id: String,
     /// Deterministic per leak (see `dedup_key`).
@@ -40,6 +80,8 @@ pub struct AlertRecord {
     pub evidence: Vec<Evidence>,
     pub post_created_at: DateTime<chrono::FixedOffset>,
     pub detected_at: DateTime<Utc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spike: Option<SpikeDetails>,
 }
 
 /// Computes keys with a secret so that a key never lets anyone guess a short
@@ -104,6 +146,18 @@ impl Fingerprinter {
         format!("pw1-leak-{}", self.digest(&parts))
     }
 
+    /// The dedup key of a spike episode: the same for its trigger and its resolve,
+    /// and the same when the stream is replayed (it depends on event time only).
+    pub fn spike_dedup_key(&self, brand: &str, scope: &str, episode_start: i64) -> String {
+        let digest = self.digest(&[
+            b"spike",
+            brand.to_lowercase().as_bytes(),
+            scope.as_bytes(),
+            &episode_start.to_be_bytes(),
+        ]);
+        format!("pw1-spike-{digest}")
+    }
+
     /// The alert id: one per post, the same on every repeat of that post.
     pub fn alert_id(&self, post: &Post) -> String {
         self.digest(&[
@@ -130,6 +184,7 @@ pub fn alert_record(
     rules.dedup();
     AlertRecord {
         schema_version: ALERT_SCHEMA_VERSION,
+        action: AlertAction::Trigger,
         alert_id: fingerprinter.alert_id(post),
         dedup_key: fingerprinter.dedup_key(post, verdict),
         post_id: post.id.clone(),
@@ -153,5 +208,6 @@ pub fn alert_record(
             .collect(),
         post_created_at: post.created_at,
         detected_at,
+        spike: None,
     }
 }

@@ -15,11 +15,14 @@ use crate::kafka::sink::{Destination, OutgoingRecord, create_producer, deliver};
 use crate::kafka::source::{Source, SourceState, create_source};
 use crate::metrics::METRICS;
 use crate::pipeline::{Detector, Outcome};
+use crate::post::Post;
 use crate::profile::Profile;
+use crate::spike::{self, SpikeDetector};
 use anyhow::Context;
 use rdkafka::Message;
 use rdkafka::consumer::{CommitMode, Consumer};
 use rdkafka::producer::FutureProducer;
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, watch};
@@ -75,24 +78,7 @@ pub async fn run(config: Config, mut shutdown: watch::Receiver<bool>) -> anyhow:
     ));
     health.set_rules_loaded(true);
 
-    let listener = tokio::net::TcpListener::bind(config.admin_listen)
-        .await
-        .with_context(|| {
-            format!(
-                "cannot listen on {} for the admin server",
-                config.admin_listen
-            )
-        })?;
-    tracing::info!(address = %listener.local_addr()?, "admin server listening");
-    let admin_shutdown = shutdown.clone();
-    let admin_health = health.clone();
-    tokio::spawn(async move {
-        let serve = axum::serve(listener, admin::router(admin_health))
-            .with_graceful_shutdown(wait_for(admin_shutdown));
-        if let Err(error) = serve.await {
-            tracing::error!(error = %error, "admin server stopped");
-        }
-    });
+    start_admin(config.admin_listen, health.clone(), shutdown.clone()).await?;
 
     let producer = create_producer(&config.kafka).context("cannot create the Kafka producer")?;
     let source = create_source(
@@ -107,6 +93,17 @@ pub async fn run(config: Config, mut shutdown: watch::Receiver<bool>) -> anyhow:
         mentions = %config.kafka.mentions_topic,
         "consuming"
     );
+    // The notifier is its own consumer group in its own task: a PagerDuty outage
+    // delays paging, never detection.
+    let notifier = match &config.notify {
+        Some(_) => Some(crate::notify::start(
+            &config,
+            shutdown.clone(),
+            Arc::new(std::sync::atomic::AtomicI64::new(0)),
+            None,
+        )?),
+        None => None,
+    };
     let pipeline = Pipeline {
         config: &config,
         detector,
@@ -114,8 +111,39 @@ pub async fn run(config: Config, mut shutdown: watch::Receiver<bool>) -> anyhow:
         source: &source,
         state: &state,
         health: health.clone(),
+        spikes: std::sync::Mutex::new(HashMap::new()),
     };
     pipeline.run(&mut shutdown).await;
+    if let Some(notifier) = notifier {
+        if let Err(error) = notifier.await {
+            tracing::error!(error = %error, "notifier task failed");
+        }
+    }
+    Ok(())
+}
+
+/// Binds the admin server (`/metrics`, `/healthz`, `/readyz`) and serves it until
+/// `shutdown`.
+///
+/// # Errors
+///
+/// The address cannot be bound.
+pub async fn start_admin(
+    listen: std::net::SocketAddr,
+    health: Arc<Health>,
+    shutdown: watch::Receiver<bool>,
+) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("cannot listen on {listen} for the admin server"))?;
+    tracing::info!(address = %listener.local_addr()?, "admin server listening");
+    tokio::spawn(async move {
+        let serve =
+            axum::serve(listener, admin::router(health)).with_graceful_shutdown(wait_for(shutdown));
+        if let Err(error) = serve.await {
+            tracing::error!(error = %error, "admin server stopped");
+        }
+    });
     Ok(())
 }
 
@@ -134,6 +162,9 @@ struct Pipeline<'a> {
     source: &'a Source,
     state: &'a Arc<SourceState>,
     health: Arc<Health>,
+    /// One spike detector per mentions partition, with the assignment epoch it was
+    /// made for: a partition assigned again starts a new detector (see `spike`).
+    spikes: std::sync::Mutex<HashMap<PartitionKey, (u64, SpikeDetector)>>,
 }
 
 impl Pipeline<'_> {
@@ -210,8 +241,16 @@ impl Pipeline<'_> {
             ),
             ("postwatch.source.offset", message.offset().to_string()),
         ];
+        let mut spike_records = Vec::new();
         let record = match outcome {
-            Outcome::Scanned { verdict, alert, .. } => {
+            Outcome::Scanned {
+                post,
+                verdict,
+                alert,
+            } => {
+                if topic == self.config.kafka.mentions_topic {
+                    spike_records = self.observe_spike(&ticket, &post, &verdict);
+                }
                 METRICS.posts_processed.with_label_values(&[topic]).inc();
                 METRICS
                     .verdicts
@@ -265,23 +304,73 @@ impl Pipeline<'_> {
                 })
             }
         };
-        match record {
-            None => self.finish(&ticket),
-            Some(record) => {
-                let producer = self.producer.clone();
-                let finished = finished.clone();
-                let max_backoff = self.config.produce_retry_max_backoff;
-                tokio::spawn(async move {
-                    deliver(&producer, &record, max_backoff).await;
-                    if record.destination == Destination::Alerts {
-                        METRICS.alerts_produced.inc();
-                    }
-                    // The loop may already have stopped waiting; then the offset stays
-                    // uncommitted and the message is processed again.
-                    let _ = finished.send(ticket);
-                });
-            }
+        let records: Vec<OutgoingRecord> = record.into_iter().chain(spike_records).collect();
+        if records.is_empty() {
+            self.finish(&ticket);
+            return;
         }
+        let producer = self.producer.clone();
+        let finished = finished.clone();
+        let max_backoff = self.config.produce_retry_max_backoff;
+        tokio::spawn(async move {
+            for record in &records {
+                deliver(&producer, record, max_backoff).await;
+                if record.destination == Destination::Alerts {
+                    METRICS.alerts_produced.inc();
+                }
+            }
+            // The loop may already have stopped waiting; then the offset stays
+            // uncommitted and the message is processed again.
+            let _ = finished.send(ticket);
+        });
+    }
+
+    /// Feeds one mention to its partition's spike detector; returns the spike alert
+    /// records it causes.
+    fn observe_spike(
+        &self,
+        ticket: &Ticket,
+        post: &Post,
+        verdict: &crate::verdict::Verdict,
+    ) -> Vec<OutgoingRecord> {
+        let Some(settings) = &self.config.spike else {
+            return Vec::new();
+        };
+        let now = chrono::Utc::now();
+        let skew = chrono::Duration::seconds(settings.max_future_skew_seconds);
+        let event_time = post.created_at.with_timezone(&chrono::Utc).min(now + skew);
+        let brand = post.brand.as_deref().unwrap_or(spike::NO_BRAND);
+        let events = {
+            let mut spikes = self.spikes.lock().unwrap_or_else(|p| p.into_inner());
+            let entry = spikes
+                .entry(ticket.key.clone())
+                .or_insert_with(|| (ticket.epoch, SpikeDetector::new(settings.clone())));
+            if entry.0 != ticket.epoch {
+                // Assigned again: what the old detector held may be stale.
+                METRICS
+                    .spike_episodes_open
+                    .sub(entry.1.open_episodes() as i64);
+                *entry = (ticket.epoch, SpikeDetector::new(settings.clone()));
+            }
+            entry.1.observe(brand, &verdict.categories, event_time)
+        };
+        events
+            .iter()
+            .map(|event| {
+                match event.action {
+                    spike::SpikeAction::Trigger => METRICS.spike_episodes_open.inc(),
+                    spike::SpikeAction::Resolve => METRICS.spike_episodes_open.dec(),
+                }
+                let alert = spike::spike_alert(&self.detector.fingerprinter, settings, event, now);
+                OutgoingRecord {
+                    destination: Destination::Alerts,
+                    topic: self.config.kafka.alerts_topic.clone(),
+                    key: Some(alert.dedup_key.clone().into_bytes()),
+                    payload: serde_json::to_vec(&alert).expect("alert records serialise"),
+                    headers: vec![("postwatch.spike.action", alert.action.as_str().to_string())],
+                }
+            })
+            .collect()
     }
 
     fn finish(&self, ticket: &Ticket) {

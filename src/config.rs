@@ -33,6 +33,10 @@ struct RawConfig {
     log: RawLog,
     #[serde(default)]
     alerts: RawAlerts,
+    /// Absent: no notifier. See `notify::config`.
+    notify: Option<crate::notify::config::RawNotify>,
+    #[serde(default)]
+    spike: crate::spike::RawSpike,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -105,6 +109,10 @@ pub enum LogFormat {
 pub struct Secret(String);
 
 impl Secret {
+    pub fn new(value: String) -> Secret {
+        Secret(value)
+    }
+
     pub fn expose(&self) -> &str {
         &self.0
     }
@@ -165,6 +173,10 @@ pub struct Config {
     /// The key of alert fingerprints; from the environment only.
     pub fingerprint_key: Option<Secret>,
     pub fingerprint_key_env: String,
+    /// `[notify]`: `None` when the section is absent or disabled.
+    pub notify: Option<crate::notify::config::NotifyConfig>,
+    /// `[spike]`: `None` when disabled; on by default.
+    pub spike: Option<crate::spike::SpikeSettings>,
 }
 
 /// Every problem found in a configuration.
@@ -402,6 +414,25 @@ impl Config {
         let fingerprint_key = env(&fingerprint_key_env)
             .filter(|key| !key.is_empty())
             .map(Secret);
+        let notify = raw.notify.and_then(|raw| {
+            crate::notify::config::NotifyConfig::from_raw(raw, &env, &mut problems)
+        });
+        let kafka_topics = [
+            &kafka.posts_topic,
+            &kafka.mentions_topic,
+            &kafka.alerts_topic,
+            &kafka.dead_letter_topic,
+        ];
+        if let Some(topic) = notify
+            .as_ref()
+            .map(|notify| &notify.dead_letter_topic)
+            .filter(|topic| kafka_topics.contains(topic))
+        {
+            problems.push(format!(
+                "notify.dead_letter_topic `{topic}` must differ from the kafka topics"
+            ));
+        }
+        let spike = crate::spike::SpikeSettings::from_raw(raw.spike, &mut problems);
 
         if !problems.is_empty() {
             return Err(problems);
@@ -429,6 +460,8 @@ impl Config {
             log_format,
             fingerprint_key,
             fingerprint_key_env,
+            notify,
+            spike,
         })
     }
 }

@@ -30,6 +30,11 @@ enum Command {
         #[arg(long, short)]
         config: PathBuf,
     },
+    /// Run the notifier alone: page `postwatch.alerts` to PagerDuty (needs `[notify]`).
+    Notify {
+        #[arg(long, short)]
+        config: PathBuf,
+    },
     /// Scan JSONL posts offline and print one verdict per line (no Kafka needed).
     Scan {
         /// The company profile (YAML).
@@ -70,7 +75,8 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Run { config } => run_service(&config),
+        Command::Run { config } => run_service(&config, Service::Pipeline),
+        Command::Notify { config } => run_service(&config, Service::Notifier),
         Command::Scan {
             profile,
             rule_dirs,
@@ -119,7 +125,16 @@ fn init_logging(level: &str, format: LogFormat) {
     }
 }
 
-fn run_service(path: &std::path::Path) -> ExitCode {
+/// What `run_service` runs.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Service {
+    /// Detection (and the notifier, when `[notify]` is configured).
+    Pipeline,
+    /// The notifier alone.
+    Notifier,
+}
+
+fn run_service(path: &std::path::Path, service: Service) -> ExitCode {
     let config = match Config::load(path) {
         Ok(config) => config,
         Err(error) => {
@@ -127,6 +142,13 @@ fn run_service(path: &std::path::Path) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if service == Service::Notifier && config.notify.is_none() {
+        eprintln!(
+            "postwatch: {} has no [notify] section (or it is disabled)",
+            path.display()
+        );
+        return ExitCode::from(2);
+    }
     init_logging(&config.log_level, config.log_format);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -145,7 +167,10 @@ fn run_service(path: &std::path::Path) -> ExitCode {
             tracing::info!("shutdown signal received");
             let _ = shutdown_sender.send(true);
         });
-        postwatch::app::run(config, shutdown).await
+        match service {
+            Service::Pipeline => postwatch::app::run(config, shutdown).await,
+            Service::Notifier => postwatch::notify::serve(config, shutdown).await,
+        }
     });
     match result {
         Ok(()) => {

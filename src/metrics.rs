@@ -17,6 +17,9 @@ const PRODUCE_BUCKETS: &[f64] = &[
     0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0, 30.0,
 ];
 
+/// Bucket boundaries for a PagerDuty request, in seconds; 1 s is the target.
+const PAGERDUTY_BUCKETS: &[f64] = &[0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0];
+
 pub struct Metrics {
     pub registry: Registry,
     pub build_info: IntGaugeVec,
@@ -38,6 +41,13 @@ pub struct Metrics {
     pub offset_commits: IntCounterVec,
     pub rule_patterns: IntGauge,
     pub loop_iterations: IntCounter,
+    pub pagerduty_events: IntCounterVec,
+    pub pagerduty_request_duration: Histogram,
+    pub pagerduty_retries: IntCounterVec,
+    pub notify_suppressed: IntCounterVec,
+    pub notify_folded: IntCounterVec,
+    pub notify_dead_lettered: IntCounterVec,
+    pub spike_episodes_open: IntGauge,
 }
 
 fn counter_vec(registry: &Registry, name: &str, help: &str, labels: &[&str]) -> IntCounterVec {
@@ -101,6 +111,17 @@ impl Metrics {
         .expect("valid metric");
         registry
             .register(Box::new(consumer_message_age.clone()))
+            .expect("metric registered once");
+        let pagerduty_request_duration = Histogram::with_opts(
+            HistogramOpts::new(
+                "postwatch_pagerduty_request_duration_seconds",
+                "Time of one PagerDuty Events API request, whatever its answer.",
+            )
+            .buckets(PAGERDUTY_BUCKETS.to_vec()),
+        )
+        .expect("valid metric");
+        registry
+            .register(Box::new(pagerduty_request_duration.clone()))
             .expect("metric registered once");
         let metrics = Metrics {
             build_info: gauge_vec(
@@ -197,6 +218,42 @@ impl Metrics {
                 "Iterations of the processing loop (liveness).",
             )
             .expect("valid metric"),
+            pagerduty_events: counter_vec(
+                r,
+                "postwatch_pagerduty_events_total",
+                "PagerDuty event requests by action (trigger, resolve) and result (accepted, rejected, rate_limited, server_error, unexpected_status, timeout, connection_error).",
+                &["action", "result"],
+            ),
+            pagerduty_request_duration,
+            pagerduty_retries: counter_vec(
+                r,
+                "postwatch_pagerduty_retries_total",
+                "PagerDuty requests retried, by the reason of the failed attempt.",
+                &["reason"],
+            ),
+            notify_suppressed: counter_vec(
+                r,
+                "postwatch_notify_suppressed_total",
+                "Alerts not paged, by reason (duplicate within the dedup window, below_threshold).",
+                &["reason"],
+            ),
+            notify_folded: counter_vec(
+                r,
+                "postwatch_notify_folded_total",
+                "Alerts over a team's paging rate, folded into the team's digest.",
+                &["team"],
+            ),
+            notify_dead_lettered: counter_vec(
+                r,
+                "postwatch_notify_dead_lettered_total",
+                "Alerts PagerDuty rejected (or that do not parse), written to the notifier's dead-letter topic, by reason.",
+                &["reason"],
+            ),
+            spike_episodes_open: gauge(
+                r,
+                "postwatch_spike_episodes_open",
+                "Mention-spike episodes currently open on this instance.",
+            ),
             registry,
         };
         metrics
