@@ -11,25 +11,18 @@ use crate::config::Config;
 use crate::detect::RuleSet;
 use crate::detect::rules::load_packs;
 use crate::kafka::offsets::{PartitionKey, Ticket};
-use crate::kafka::sink::{Destination, OutgoingRecord, create_producer, deliver};
+use crate::kafka::sink::create_producer;
 use crate::kafka::source::{Source, SourceState, create_source};
 use crate::metrics::METRICS;
-use crate::pipeline::{Detector, Outcome};
-use crate::post::Post;
+use crate::pipeline::Detector;
 use crate::profile::Profile;
-use crate::spike::{self, SpikeDetector};
+use crate::workers::{Job, WorkerContext, Workers};
 use anyhow::Context;
 use rdkafka::Message;
 use rdkafka::consumer::{CommitMode, Consumer};
-use rdkafka::producer::FutureProducer;
-use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use tokio::sync::{mpsc, watch};
-
-/// Posts above this size are processed with `block_in_place` (needs the multi-thread
-/// runtime, which `postwatch run` uses).
-const LARGE_PAYLOAD_BYTES: usize = 16 * 1024;
 
 /// The fingerprint key used when none is configured: fine for a trial, but then
 /// dedup keys are guessable for short identifiers, so start-up warns.
@@ -104,16 +97,29 @@ pub async fn run(config: Config, mut shutdown: watch::Receiver<bool>) -> anyhow:
         )?),
         None => None,
     };
+    let (finished_sender, finished) = mpsc::unbounded_channel::<Ticket>();
+    let workers = Workers::start(
+        config.workers,
+        Arc::new(WorkerContext {
+            detector,
+            producer,
+            alerts_topic: config.kafka.alerts_topic.clone(),
+            dead_letter_topic: config.kafka.dead_letter_topic.clone(),
+            mentions_topic: config.kafka.mentions_topic.clone(),
+            spike: config.spike.clone(),
+            produce_retry_max_backoff: config.produce_retry_max_backoff,
+            finished: finished_sender,
+            runtime: tokio::runtime::Handle::current(),
+        }),
+    );
     let pipeline = Pipeline {
         config: &config,
-        detector,
-        producer,
         source: &source,
         state: &state,
         health: health.clone(),
-        spikes: std::sync::Mutex::new(HashMap::new()),
+        workers,
     };
-    pipeline.run(&mut shutdown).await;
+    pipeline.run(&mut shutdown, finished).await;
     if let Some(notifier) = notifier {
         if let Err(error) = notifier.await {
             tracing::error!(error = %error, "notifier task failed");
@@ -157,21 +163,20 @@ async fn wait_for(mut shutdown: watch::Receiver<bool>) {
 
 struct Pipeline<'a> {
     config: &'a Config,
-    detector: Arc<Detector>,
-    producer: FutureProducer,
     source: &'a Source,
     state: &'a Arc<SourceState>,
     health: Arc<Health>,
-    /// One spike detector per mentions partition, with the assignment epoch it was
-    /// made for: a partition assigned again starts a new detector (see `spike`).
-    spikes: std::sync::Mutex<HashMap<PartitionKey, (u64, SpikeDetector)>>,
+    workers: Workers,
 }
 
 impl Pipeline<'_> {
-    /// The processing loop: consume, process, hand outcomes to delivery tasks, store
-    /// offsets as outcomes complete; on shutdown, drain and commit.
-    async fn run(&self, shutdown: &mut watch::Receiver<bool>) {
-        let (finished_sender, mut finished) = mpsc::unbounded_channel::<Ticket>();
+    /// The processing loop: consume, hand each message to the worker that owns its
+    /// partition, store offsets as outcomes complete; on shutdown, drain and commit.
+    async fn run(
+        self,
+        shutdown: &mut watch::Receiver<bool>,
+        mut finished: mpsc::UnboundedReceiver<Ticket>,
+    ) {
         let mut tick = tokio::time::interval(Duration::from_secs(1));
         loop {
             self.health.progress();
@@ -186,7 +191,7 @@ impl Pipeline<'_> {
                 }
                 Some(ticket) = finished.recv() => self.finish(&ticket),
                 message = self.source.recv(), if has_room => match message {
-                    Ok(message) => self.handle(&message, &finished_sender),
+                    Ok(message) => self.handle(&message),
                     Err(error) => {
                         tracing::warn!(error = %error, "consume error");
                     }
@@ -195,13 +200,11 @@ impl Pipeline<'_> {
             }
         }
         self.drain(&mut finished).await;
+        // Workers hold nothing that is not finished or abandoned by now.
+        tokio::task::block_in_place(|| self.workers.stop());
     }
 
-    fn handle(
-        &self,
-        message: &rdkafka::message::BorrowedMessage<'_>,
-        finished: &mpsc::UnboundedSender<Ticket>,
-    ) {
+    fn handle(&self, message: &rdkafka::message::BorrowedMessage<'_>) {
         let topic = message.topic();
         METRICS.messages_consumed.with_label_values(&[topic]).inc();
         if let Some(millis) = message.timestamp().to_millis() {
@@ -221,156 +224,11 @@ impl Pipeline<'_> {
             METRICS.in_flight_messages.set(tracker.in_flight() as i64);
             ticket
         };
-        let payload = message.payload().unwrap_or_default();
-        let started = Instant::now();
-        // A typical post takes microseconds; a 64 KiB one can take milliseconds, more
-        // than an async task should hold a worker, so big posts run as blocking work.
-        let outcome = if payload.len() > LARGE_PAYLOAD_BYTES {
-            tokio::task::block_in_place(|| self.detector.process(payload, chrono::Utc::now()))
-        } else {
-            self.detector.process(payload, chrono::Utc::now())
-        };
-        METRICS
-            .processing_duration
-            .observe(started.elapsed().as_secs_f64());
-        let source_headers = vec![
-            ("postwatch.source.topic", topic.to_string()),
-            (
-                "postwatch.source.partition",
-                message.partition().to_string(),
-            ),
-            ("postwatch.source.offset", message.offset().to_string()),
-        ];
-        let mut spike_records = Vec::new();
-        let record = match outcome {
-            Outcome::Scanned {
-                post,
-                verdict,
-                alert,
-            } => {
-                if topic == self.config.kafka.mentions_topic {
-                    spike_records = self.observe_spike(&ticket, &post, &verdict);
-                }
-                METRICS.posts_processed.with_label_values(&[topic]).inc();
-                METRICS
-                    .verdicts
-                    .with_label_values(&[verdict.severity.as_str()])
-                    .inc();
-                for finding in &verdict.findings {
-                    METRICS
-                        .findings
-                        .with_label_values(&[finding.category.as_str()])
-                        .inc();
-                }
-                alert.map(|alert| {
-                    for category in &alert.categories {
-                        METRICS
-                            .alerts
-                            .with_label_values(&[category.as_str(), alert.severity.as_str()])
-                            .inc();
-                    }
-                    OutgoingRecord {
-                        destination: Destination::Alerts,
-                        topic: self.config.kafka.alerts_topic.clone(),
-                        key: Some(alert.dedup_key.clone().into_bytes()),
-                        payload: serde_json::to_vec(&alert).expect("alert records serialise"),
-                        headers: source_headers,
-                    }
-                })
-            }
-            Outcome::Invalid(error) => {
-                METRICS
-                    .messages_dead_lettered
-                    .with_label_values(&[topic, error.reason.code()])
-                    .inc();
-                tracing::debug!(
-                    topic,
-                    offset = message.offset(),
-                    reason = error.reason.code(),
-                    "invalid message"
-                );
-                let mut headers = source_headers;
-                headers.push(("postwatch.error", error.reason.to_string()));
-                headers.push(("postwatch.error.code", error.reason.code().to_string()));
-                if let Some(id) = &error.id {
-                    headers.push(("postwatch.post.id", id.clone()));
-                }
-                Some(OutgoingRecord {
-                    destination: Destination::DeadLetter,
-                    topic: self.config.kafka.dead_letter_topic.clone(),
-                    key: message.key().map(<[u8]>::to_vec),
-                    payload: payload.to_vec(),
-                    headers,
-                })
-            }
-        };
-        let records: Vec<OutgoingRecord> = record.into_iter().chain(spike_records).collect();
-        if records.is_empty() {
-            self.finish(&ticket);
-            return;
-        }
-        let producer = self.producer.clone();
-        let finished = finished.clone();
-        let max_backoff = self.config.produce_retry_max_backoff;
-        tokio::spawn(async move {
-            for record in &records {
-                deliver(&producer, record, max_backoff).await;
-                if record.destination == Destination::Alerts {
-                    METRICS.alerts_produced.inc();
-                }
-            }
-            // The loop may already have stopped waiting; then the offset stays
-            // uncommitted and the message is processed again.
-            let _ = finished.send(ticket);
+        self.workers.dispatch(Job {
+            ticket,
+            key: message.key().map(<[u8]>::to_vec),
+            payload: message.payload().unwrap_or_default().to_vec(),
         });
-    }
-
-    /// Feeds one mention to its partition's spike detector; returns the spike alert
-    /// records it causes.
-    fn observe_spike(
-        &self,
-        ticket: &Ticket,
-        post: &Post,
-        verdict: &crate::verdict::Verdict,
-    ) -> Vec<OutgoingRecord> {
-        let Some(settings) = &self.config.spike else {
-            return Vec::new();
-        };
-        let now = chrono::Utc::now();
-        let skew = chrono::Duration::seconds(settings.max_future_skew_seconds);
-        let event_time = post.created_at.with_timezone(&chrono::Utc).min(now + skew);
-        let brand = post.brand.as_deref().unwrap_or(spike::NO_BRAND);
-        let events = {
-            let mut spikes = self.spikes.lock().unwrap_or_else(|p| p.into_inner());
-            let entry = spikes
-                .entry(ticket.key.clone())
-                .or_insert_with(|| (ticket.epoch, SpikeDetector::new(settings.clone())));
-            if entry.0 != ticket.epoch {
-                // Assigned again: what the old detector held may be stale.
-                METRICS
-                    .spike_episodes_open
-                    .sub(entry.1.open_episodes() as i64);
-                *entry = (ticket.epoch, SpikeDetector::new(settings.clone()));
-            }
-            entry.1.observe(brand, &verdict.categories, event_time)
-        };
-        events
-            .iter()
-            .map(|event| {
-                match event.action {
-                    spike::SpikeAction::Trigger => METRICS.spike_episodes_open.inc(),
-                    spike::SpikeAction::Resolve => METRICS.spike_episodes_open.dec(),
-                }
-                let alert = spike::spike_alert(&self.detector.fingerprinter, settings, event, now);
-                OutgoingRecord {
-                    destination: Destination::Alerts,
-                    topic: self.config.kafka.alerts_topic.clone(),
-                    key: Some(alert.dedup_key.clone().into_bytes()),
-                    payload: serde_json::to_vec(&alert).expect("alert records serialise"),
-                    headers: vec![("postwatch.spike.action", alert.action.as_str().to_string())],
-                }
-            })
-            .collect()
     }
 
     fn finish(&self, ticket: &Ticket) {

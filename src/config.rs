@@ -72,6 +72,7 @@ struct RawDetection {
 #[serde(deny_unknown_fields)]
 struct RawPipeline {
     max_in_flight: Option<usize>,
+    workers: Option<usize>,
     commit_interval_ms: Option<u64>,
     shutdown_deadline_seconds: Option<u64>,
     produce_retry_max_backoff_ms: Option<u64>,
@@ -163,6 +164,8 @@ pub struct Config {
     pub rule_dirs: Vec<PathBuf>,
     pub alert_min_severity: Severity,
     pub max_in_flight: usize,
+    /// Detection worker threads; each owns a share of the partitions.
+    pub workers: usize,
     pub commit_interval: Duration,
     pub shutdown_deadline: Duration,
     pub produce_retry_max_backoff: Duration,
@@ -372,6 +375,12 @@ impl Config {
         if max_in_flight == 0 {
             problems.push("pipeline.max_in_flight must be at least 1".to_string());
         }
+        let workers = raw.pipeline.workers.unwrap_or_else(|| {
+            std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+        });
+        if workers == 0 {
+            problems.push("pipeline.workers must be at least 1".to_string());
+        }
         let commit_interval_ms = raw
             .pipeline
             .commit_interval_ms
@@ -443,6 +452,7 @@ impl Config {
             rule_dirs,
             alert_min_severity,
             max_in_flight,
+            workers,
             commit_interval: Duration::from_millis(commit_interval_ms),
             shutdown_deadline: Duration::from_secs(shutdown_deadline),
             produce_retry_max_backoff: Duration::from_millis(

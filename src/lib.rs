@@ -23,3 +23,4 @@ pub mod scan;
 pub mod score;
 pub mod spike;
 pub mod verdict;
+pub mod workers;
