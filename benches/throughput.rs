@@ -175,6 +175,10 @@ level = "warn"
     let service = tokio::spawn(postwatch::app::run(config, shutdown));
     let mut first = None;
     loop {
+        if service.is_finished() {
+            let ended = service.await.expect("joined");
+            panic!("the pipeline stopped before finishing: {ended:?}");
+        }
         if first.is_none() && counter_sum(&METRICS.messages_consumed) > consumed_before {
             first = Some(Instant::now());
         }
