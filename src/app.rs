@@ -12,7 +12,7 @@ use crate::detect::RuleSet;
 use crate::detect::rules::load_packs;
 use crate::kafka::offsets::{PartitionKey, Ticket};
 use crate::kafka::sink::create_producer;
-use crate::kafka::source::{Source, SourceState, create_source};
+use crate::kafka::source::{Source, SourceRole, SourceState, create_source};
 use crate::metrics::METRICS;
 use crate::pipeline::Detector;
 use crate::profile::Profile;
@@ -76,8 +76,11 @@ pub async fn run(config: Config, mut shutdown: watch::Receiver<bool>) -> anyhow:
     let producer = create_producer(&config.kafka).context("cannot create the Kafka producer")?;
     let source = create_source(
         &config.kafka,
+        &config.kafka.group_id,
+        &[&config.kafka.posts_topic, &config.kafka.mentions_topic],
         config.commit_interval.as_millis() as u64,
         state.clone(),
+        SourceRole::Pipeline,
     )
     .context("cannot create the Kafka consumer")?;
     tracing::info!(

@@ -13,6 +13,7 @@ use rdkafka::consumer::{
 };
 use rdkafka::error::{KafkaError, KafkaResult};
 use rdkafka::statistics::Statistics;
+use rdkafka::types::RDKafkaErrorCode;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -31,9 +32,29 @@ impl SourceState {
     }
 }
 
+/// Which consumer group a source serves: it names the log lines, and only the
+/// detection pipeline moves the pipeline's gauges.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SourceRole {
+    /// The detection pipeline on the input topics.
+    Pipeline,
+    /// The notifier on the alerts topic.
+    Notifier,
+}
+
+impl SourceRole {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SourceRole::Pipeline => "pipeline",
+            SourceRole::Notifier => "notifier",
+        }
+    }
+}
+
 /// librdkafka callbacks: rebalances, statistics, logs and errors.
 pub struct SourceContext {
     pub state: Arc<SourceState>,
+    pub role: SourceRole,
 }
 
 fn partition_keys(list: &TopicPartitionList) -> Vec<PartitionKey> {
@@ -77,59 +98,80 @@ impl ClientContext for SourceContext {
     }
 
     fn error(&self, error: KafkaError, reason: &str) {
-        tracing::warn!(error = %error, "kafka client error: {reason}");
+        tracing::warn!(consumer = self.role.as_str(), error = %error, "kafka client error: {reason}");
     }
 }
 
 impl ConsumerContext for SourceContext {
     fn pre_rebalance(&self, consumer: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
-        if let Rebalance::Revoke(list) = rebalance {
-            METRICS.rebalances.with_label_values(&["revoke"]).inc();
-            // Commit what is finished before the partitions go to another member.
-            match consumer.commit_consumer_state(CommitMode::Sync) {
-                Ok(())
-                | Err(KafkaError::ConsumerCommit(rdkafka::types::RDKafkaErrorCode::NoOffset)) => {}
-                Err(error) => tracing::warn!(error = %error, "offset commit before revoke failed"),
-            }
-            let mut tracker = self.state.tracker();
-            for key in partition_keys(list) {
-                // The new owner reports this partition's lag from now on.
-                let _ = METRICS
-                    .consumer_lag
-                    .remove_label_values(&[key.topic.as_str(), &key.partition.to_string()]);
-                tracker.revoke(&key);
-            }
-            METRICS.in_flight_messages.set(tracker.in_flight() as i64);
-            let remaining = self
-                .state
-                .assigned_partitions
-                .fetch_sub(list.count() as i64, Ordering::SeqCst)
-                - list.count() as i64;
-            METRICS.partitions_assigned.set(remaining.max(0));
-            tracing::info!(partitions = list.count(), "partitions revoked");
+        let Rebalance::Revoke(list) = rebalance else {
+            return;
+        };
+        // Commit what is finished before the partitions go to another member.
+        match consumer.commit_consumer_state(CommitMode::Sync) {
+            Ok(()) | Err(KafkaError::ConsumerCommit(RDKafkaErrorCode::NoOffset)) => {}
+            Err(error) => tracing::warn!(
+                consumer = self.role.as_str(),
+                error = %error,
+                "offset commit before revoke failed"
+            ),
         }
+        let mut tracker = self.state.tracker();
+        for key in partition_keys(list) {
+            // The new owner reports this partition's lag from now on.
+            let _ = METRICS
+                .consumer_lag
+                .remove_label_values(&[key.topic.as_str(), &key.partition.to_string()]);
+            tracker.revoke(&key);
+        }
+        let count = list.count() as i64;
+        let remaining = self
+            .state
+            .assigned_partitions
+            .fetch_sub(count, Ordering::SeqCst)
+            - count;
+        if self.role == SourceRole::Pipeline {
+            METRICS.rebalances.with_label_values(&["revoke"]).inc();
+            METRICS.in_flight_messages.set(tracker.in_flight() as i64);
+            METRICS.partitions_assigned.set(remaining.max(0));
+        }
+        tracing::info!(
+            consumer = self.role.as_str(),
+            partitions = count,
+            "partitions revoked"
+        );
     }
 
     fn post_rebalance(&self, _consumer: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
         match rebalance {
             Rebalance::Assign(list) => {
-                METRICS.rebalances.with_label_values(&["assign"]).inc();
                 let mut tracker = self.state.tracker();
                 for key in partition_keys(list) {
                     tracker.assign(key);
                 }
+                let count = list.count() as i64;
                 let total = self
                     .state
                     .assigned_partitions
-                    .fetch_add(list.count() as i64, Ordering::SeqCst)
-                    + list.count() as i64;
-                METRICS.partitions_assigned.set(total);
-                tracing::info!(partitions = list.count(), total, "partitions assigned");
+                    .fetch_add(count, Ordering::SeqCst)
+                    + count;
+                if self.role == SourceRole::Pipeline {
+                    METRICS.rebalances.with_label_values(&["assign"]).inc();
+                    METRICS.partitions_assigned.set(total);
+                }
+                tracing::info!(
+                    consumer = self.role.as_str(),
+                    partitions = count,
+                    total,
+                    "partitions assigned"
+                );
             }
             Rebalance::Revoke(_) => {}
             Rebalance::Error(error) => {
-                METRICS.rebalances.with_label_values(&["error"]).inc();
-                tracing::warn!(error = %error, "rebalance failed");
+                if self.role == SourceRole::Pipeline {
+                    METRICS.rebalances.with_label_values(&["error"]).inc();
+                }
+                tracing::warn!(consumer = self.role.as_str(), error = %error, "rebalance failed");
             }
         }
     }
@@ -151,15 +193,19 @@ impl ConsumerContext for SourceContext {
 
 pub type Source = StreamConsumer<SourceContext>;
 
-/// Creates the consumer and subscribes it to the input topics.
+/// Creates a consumer in `group_id` and subscribes it to `topics`; offsets are
+/// committed every `commit_interval_ms`, but only those stored behind finished work.
 ///
 /// # Errors
 ///
 /// An invalid librdkafka property, or a subscription failure.
 pub fn create_source(
     kafka: &KafkaConfig,
+    group_id: &str,
+    topics: &[&str],
     commit_interval_ms: u64,
     state: Arc<SourceState>,
+    role: SourceRole,
 ) -> KafkaResult<Source> {
     let mut config = super::client_config(kafka, &kafka.consumer);
     // Defaults an operator may override in `kafka.consumer`.
@@ -174,13 +220,13 @@ pub fn create_source(
         }
     }
     config
-        .set("group.id", &kafka.group_id)
+        .set("group.id", group_id)
         .set("enable.auto.commit", "true")
         .set("auto.commit.interval.ms", commit_interval_ms.to_string())
         // Offsets are stored by postwatch only once a message's outcome is final.
         .set("enable.auto.offset.store", "false")
         .set_log_level(RDKafkaLogLevel::Info);
-    let consumer: Source = config.create_with_context(SourceContext { state })?;
-    consumer.subscribe(&[&kafka.posts_topic, &kafka.mentions_topic])?;
+    let consumer: Source = config.create_with_context(SourceContext { state, role })?;
+    consumer.subscribe(topics)?;
     Ok(consumer)
 }

@@ -27,101 +27,20 @@ use crate::config::Config;
 use crate::kafka::offsets::PartitionKey;
 use crate::kafka::sink::create_producer;
 use crate::kafka::source::SourceState;
-use crate::metrics::METRICS;
 use anyhow::Context;
 use config::NotifyConfig;
-use rdkafka::client::ClientContext;
-use rdkafka::config::RDKafkaLogLevel;
-use rdkafka::consumer::{
-    BaseConsumer, CommitMode, Consumer, ConsumerContext, Rebalance, StreamConsumer,
-};
+use rdkafka::consumer::{CommitMode, Consumer};
 use rdkafka::error::KafkaError;
-use rdkafka::statistics::Statistics;
 use rdkafka::types::RDKafkaErrorCode;
 use rdkafka::{Message, TopicPartitionList};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::AtomicI64;
 use std::time::Duration;
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 use worker::{Job, Worker, stopping};
 
-/// librdkafka callbacks of the notifier's consumer: rebalances and lag.
-struct NotifierContext {
-    state: Arc<SourceState>,
-}
-
-fn partition_keys(list: &TopicPartitionList) -> Vec<PartitionKey> {
-    list.elements()
-        .iter()
-        .map(|element| PartitionKey {
-            topic: element.topic().to_string(),
-            partition: element.partition(),
-        })
-        .collect()
-}
-
-impl ClientContext for NotifierContext {
-    fn stats(&self, statistics: Statistics) {
-        for (topic_name, topic) in &statistics.topics {
-            for (partition_id, partition) in &topic.partitions {
-                if *partition_id < 0 || partition.consumer_lag < 0 {
-                    continue;
-                }
-                METRICS
-                    .consumer_lag
-                    .with_label_values(&[topic_name.as_str(), &partition_id.to_string()])
-                    .set(partition.consumer_lag);
-            }
-        }
-    }
-
-    fn error(&self, error: KafkaError, reason: &str) {
-        tracing::warn!(error = %error, "notifier kafka client error: {reason}");
-    }
-}
-
-impl ConsumerContext for NotifierContext {
-    fn pre_rebalance(&self, consumer: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
-        if let Rebalance::Revoke(list) = rebalance {
-            match consumer.commit_consumer_state(CommitMode::Sync) {
-                Ok(()) | Err(KafkaError::ConsumerCommit(RDKafkaErrorCode::NoOffset)) => {}
-                Err(error) => {
-                    tracing::warn!(error = %error, "notifier commit before revoke failed")
-                }
-            }
-            let mut tracker = self.state.tracker();
-            for key in partition_keys(list) {
-                tracker.revoke(&key);
-            }
-            self.state
-                .assigned_partitions
-                .fetch_sub(list.count() as i64, Ordering::SeqCst);
-            tracing::info!(partitions = list.count(), "notifier partitions revoked");
-        }
-    }
-
-    fn post_rebalance(&self, _consumer: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
-        if let Rebalance::Assign(list) = rebalance {
-            let mut tracker = self.state.tracker();
-            for key in partition_keys(list) {
-                tracker.assign(key);
-            }
-            let total = self
-                .state
-                .assigned_partitions
-                .fetch_add(list.count() as i64, Ordering::SeqCst)
-                + list.count() as i64;
-            tracing::info!(
-                partitions = list.count(),
-                total,
-                "notifier partitions assigned"
-            );
-        }
-    }
-}
-
-type NotifierConsumer = StreamConsumer<NotifierContext>;
+type NotifierConsumer = crate::kafka::source::Source;
 
 /// Builds the notifier's clients and starts its task; it stops when `shutdown` turns
 /// true, after committing what PagerDuty accepted. `assigned_partitions` counts its
@@ -189,30 +108,14 @@ fn create_consumer(
     notify: &NotifyConfig,
     state: Arc<SourceState>,
 ) -> Result<NotifierConsumer, KafkaError> {
-    let kafka = &config.kafka;
-    let mut client = crate::kafka::client_config(kafka, &kafka.consumer);
-    for (key, value) in [
-        ("auto.offset.reset", "earliest"),
-        ("statistics.interval.ms", "5000"),
-        ("session.timeout.ms", "30000"),
-    ] {
-        if client.get(key).is_none() {
-            client.set(key, value);
-        }
-    }
-    client
-        .set("group.id", &notify.group_id)
-        .set("enable.auto.commit", "true")
-        .set(
-            "auto.commit.interval.ms",
-            config.commit_interval.as_millis().to_string(),
-        )
-        // Offsets are stored only once PagerDuty gave its final answer.
-        .set("enable.auto.offset.store", "false")
-        .set_log_level(RDKafkaLogLevel::Warning);
-    let consumer: NotifierConsumer = client.create_with_context(NotifierContext { state })?;
-    consumer.subscribe(&[&kafka.alerts_topic])?;
-    Ok(consumer)
+    crate::kafka::source::create_source(
+        &config.kafka,
+        &notify.group_id,
+        &[&config.kafka.alerts_topic],
+        config.commit_interval.as_millis() as u64,
+        state,
+        crate::kafka::source::SourceRole::Notifier,
+    )
 }
 
 struct ConsumerLoop {
