@@ -84,3 +84,66 @@ fn check_config_reports_every_problem() {
         assert!(message.contains(expected), "{message}");
     }
 }
+
+#[test]
+fn operator_rule_packs_apply_and_a_broken_pack_is_rejected_whole_with_file_and_line() {
+    let dir = tempdir();
+    let packs = dir.path().join("packs");
+    std::fs::create_dir_all(&packs).unwrap();
+    std::fs::write(
+        packs.join("house.toml"),
+        r#"[pack]
+name = "house"
+
+[[rule]]
+id = "house.project_word"
+category = "leak.confidential"
+weight = 80
+terms = ["operatie zonnebloem"]
+"#,
+    )
+    .unwrap();
+    let posts = dir.path().join("posts.jsonl");
+    std::fs::write(
+        &posts,
+        String::from_utf8(post_json(
+            "h1",
+            "@jdevries_zephyr",
+            "Morgen start Operatie Zonnebloem, spannend!",
+        ))
+        .unwrap()
+            + "\n",
+    )
+    .unwrap();
+    let scan = |extra: &std::path::Path| {
+        Command::new(env!("CARGO_BIN_EXE_postwatch"))
+            .args(["scan", "--profile"])
+            .arg(dev_profile())
+            .arg("--rules")
+            .arg(extra)
+            .arg(&posts)
+            .output()
+            .unwrap()
+    };
+    let output = scan(&packs);
+    assert_eq!(output.status.code(), Some(0));
+    let verdict: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(verdict["findings"][0]["rule"], "house.project_word");
+    assert_eq!(verdict["severity"], "error");
+
+    // One bad rule in a second file: nothing is applied, and the error names file and line.
+    std::fs::write(
+        packs.join("zz-broken.toml"),
+        "[pack]\nname = \"broken\"\n\n[[rule]]\nid = \"broken.one\"\ncategory = \"leak.nonsense\"\nweight = 70\nterms = [\"x\"]\n",
+    )
+    .unwrap();
+    let output = scan(&packs);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        output.stdout.is_empty(),
+        "no verdict from a half-loaded rule set"
+    );
+    let message = String::from_utf8(output.stderr).unwrap();
+    assert!(message.contains("zz-broken.toml:4"), "{message}");
+    assert!(message.contains("leak.nonsense"), "{message}");
+}
