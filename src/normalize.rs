@@ -9,6 +9,10 @@
 //! `z3phyr`), and runs of three or more single letters separated by single gaps
 //! (`p r i j s f o u t`) are joined. A `*` inside a word is kept, so masked swear
 //! words (`f*ck`) stay matchable by the packs that list them.
+//!
+//! A few emoji carry meaning the packs need (🤫: "keep it quiet", 🙄: annoyance) and
+//! are kept as tokens of their own; every other emoji is a gap. Gaps that held a line break
+//! are remembered, because a line break ends a sentence.
 
 use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;
@@ -20,6 +24,8 @@ pub struct Normalized {
     pub text: String,
     /// For every byte of `text`, the original byte range of the character it came from.
     origin: Vec<(u32, u32)>,
+    /// Byte positions in `text` of the gaps (spaces) that held a line break, ascending.
+    line_breaks: Vec<usize>,
 }
 
 impl Normalized {
@@ -34,6 +40,11 @@ impl Normalized {
         let last = self.origin[end - 1];
         (first.0 as usize, last.1 as usize)
     }
+
+    /// Byte positions in `text` of the spaces that stand for a line break, ascending.
+    pub fn line_breaks(&self) -> &[usize] {
+        &self.line_breaks
+    }
 }
 
 /// A folded character: `Letter` and `Digit` build tokens, `Gap` separates them.
@@ -45,13 +56,20 @@ enum Class {
 
 struct Builder {
     chars: Vec<(char, u32, u32)>,
+    /// The last character pushed was a kept emoji: the next word character needs a gap.
+    after_symbol: bool,
 }
+
+/// The gap character while building: a line break gap is kept apart from a plain one
+/// until `finish`, which writes both as a space.
+const LINE_GAP: char = '\n';
 
 /// Folds `text` for matching. Rule patterns go through the same function, so a
 /// pattern and a post agree on every folding step.
 pub fn normalize(text: &str) -> Normalized {
     let mut builder = Builder {
         chars: Vec::with_capacity(text.len()),
+        after_symbol: false,
     };
     for (offset, original) in text.char_indices() {
         let start = offset as u32;
@@ -131,6 +149,25 @@ fn confusable_to_latin(c: char) -> Option<char> {
     Some(latin)
 }
 
+/// Emoji kept as tokens, because the packs read them: 🤫 🤐 🙊 ("keep it quiet") and
+/// 🙄 😡 🤬 😤 😠 👎 🤡 💩 (annoyance, contempt).
+fn is_kept_symbol(c: char) -> bool {
+    matches!(
+        c,
+        '\u{1F92B}'
+            | '\u{1F910}'
+            | '\u{1F64A}'
+            | '\u{1F644}'
+            | '\u{1F621}'
+            | '\u{1F92C}'
+            | '\u{1F624}'
+            | '\u{1F620}'
+            | '\u{1F44E}'
+            | '\u{1F921}'
+            | '\u{1F4A9}'
+    )
+}
+
 fn class_of(c: char) -> Class {
     if c.is_alphanumeric() || matches!(c, '*' | '@' | '$' | '€' | '£' | '%' | '#') {
         Class::Word
@@ -145,31 +182,57 @@ fn class_of(c: char) -> Class {
 
 impl Builder {
     fn push(&mut self, c: char, start: u32, end: u32) {
-        if class_of(c) == Class::Gap {
+        let is_line_break = matches!(c, '\n' | '\r' | '\u{2028}' | '\u{2029}');
+        if !is_kept_symbol(c) && class_of(c) == Class::Gap {
+            let gap = if is_line_break { LINE_GAP } else { ' ' };
             match self.chars.last_mut() {
-                // Extend the previous gap instead of adding another.
-                Some((' ', _, gap_end)) => *gap_end = end,
-                Some(_) => self.chars.push((' ', start, end)),
+                // Extend the previous gap instead of adding another; a line break
+                // anywhere in it makes it a line gap.
+                Some((previous @ (' ' | LINE_GAP), _, gap_end)) => {
+                    *gap_end = end;
+                    if is_line_break {
+                        *previous = LINE_GAP;
+                    }
+                }
+                Some(_) => self.chars.push((gap, start, end)),
                 None => {}
             }
+            self.after_symbol = false;
             return;
         }
+        let symbol = is_kept_symbol(c);
+        let needs_gap = symbol || self.after_symbol;
+        if needs_gap && !matches!(self.chars.last(), None | Some((' ' | LINE_GAP, _, _))) {
+            self.chars.push((' ', start, start));
+        }
         self.chars.push((c, start, end));
+        self.after_symbol = symbol;
     }
 
     fn finish(mut self) -> Normalized {
-        if matches!(self.chars.last(), Some((' ', _, _))) {
+        if matches!(self.chars.last(), Some((' ' | LINE_GAP, _, _))) {
             self.chars.pop();
         }
         fold_leetspeak(&mut self.chars);
         let chars = join_spaced_letters(self.chars);
         let mut text = String::with_capacity(chars.len());
         let mut origin = Vec::with_capacity(chars.len());
+        let mut line_breaks = Vec::new();
         for (c, start, end) in chars {
+            let c = if c == LINE_GAP {
+                line_breaks.push(text.len());
+                ' '
+            } else {
+                c
+            };
             text.push(c);
             origin.extend(std::iter::repeat_n((start, end), c.len_utf8()));
         }
-        Normalized { text, origin }
+        Normalized {
+            text,
+            origin,
+            line_breaks,
+        }
     }
 }
 
@@ -282,9 +345,26 @@ mod tests {
             ("a  b", "a b"),
             ("f*ck", "f*ck"),
             ("mail jan@zephyr.nl", "mail jan@zephyr.nl"),
+            ("ssst🤫 nog geheim", "ssst 🤫 nog geheim"),
+            ("🤐🤐x", "🤐 🤐 x"),
+            ("Operatie 🦩 Lepelaar", "operatie lepelaar"),
+            ("a\n\n b", "a b"),
         ];
         for (input, expected) in cases {
             assert_eq!(normalize(input).text, expected, "input {input:?}");
+        }
+    }
+
+    #[test]
+    fn remembers_line_breaks() {
+        let cases: [(&str, &[usize]); 4] = [
+            ("one two", &[]),
+            ("one\ntwo", &[3]),
+            ("Why I'm done\n\n  Three months", &[12]),
+            ("a \r\n b\nc", &[1, 3]),
+        ];
+        for (input, expected) in cases {
+            assert_eq!(normalize(input).line_breaks(), expected, "input {input:?}");
         }
     }
 

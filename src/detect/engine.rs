@@ -1,9 +1,34 @@
 //! The rule set and the detection pass: one aho-corasick automaton over every literal
 //! (lexicon terms, context words, profile names, secret keywords), then the validated
 //! detectors, producing hits on the original text.
+//!
+//! # The pass over one post
+//!
+//! 1. Fold the text (`crate::normalize`) and index its tokens and sentences.
+//! 2. Run the automaton once over the folded text (overlapping matches), keep the
+//!    matches whose token boundaries hold, and join the parts of gapped phrases
+//!    (`neemt .. over`) into single literal hits.
+//! 3. Note where the company is mentioned: brand names (also inside `@handles` and
+//!    `#hashtags`), catalogue products, and handles of the company's own accounts.
+//! 4. Profile literals become hits directly (codenames, internal hosts and markers,
+//!    embargoed terms; a one-word capitalised codename such as "Windhoos" counts only
+//!    when the post capitalises it too, so the weather word is not a leak); lexicon
+//!    terms are checked against their rule (role, company mention, negation,
+//!    exceptions, requirement, context; see `super::rules`).
+//! 5. The validated detectors run: secrets (only the rules whose keywords occurred),
+//!    personal data, and pricing (only when a product occurred).
+//!
+//! # Cost
+//!
+//! Everything after the automaton is proportional to the number of literal hits of
+//! the post, never to the number of rules or products: the rule-specific words of a
+//! hit (context, exceptions, negations, requirements) are grouped by rule once per
+//! post and found by binary search for each term hit.
 
 use super::pricing::{self, Currency, ProductMention, Span};
-use super::rules::{FIRE_THRESHOLD, LexiconRule};
+use super::rules::{
+    CompanyScope, FIRE_THRESHOLD, LexiconRule, MAX_PHRASE_GAP, PHRASE_GAP, PROFILE_SETS,
+};
 use super::{Hit, Sensitivity, pii, secrets};
 use crate::normalize::{Normalized, normalize};
 use crate::post::Post;
@@ -12,20 +37,61 @@ use crate::verdict::{AccountRole, Category};
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use std::collections::HashMap;
 
+/// The negation group of rules whose pack has no negation words.
+const NO_NEGATIONS: u32 = u32::MAX;
+
+/// Rule id of an embargoed term before its moment.
+pub const RULE_EMBARGO: &str = "confidential.embargo";
+/// Rule id of an embargoed term that is results-like (see `super::rules`).
+pub const RULE_EMBARGOED_RESULTS: &str = "financial.embargoed_results";
+
 /// What a literal pattern means; one pattern can mean several things.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Target {
-    Term { rule: u32 },
-    Context { rule: u32 },
-    Exception { rule: u32 },
-    Negation { rule: u32 },
+    Term {
+        rule: u32,
+    },
+    Context {
+        rule: u32,
+    },
+    Exception {
+        rule: u32,
+    },
+    /// A negation word of the packs with negation list `group`.
+    Negation {
+        group: u32,
+    },
+    Require {
+        rule: u32,
+    },
+    Unless {
+        rule: u32,
+    },
     Brand,
-    Product { product: u32 },
-    Codename,
+    /// A brand name inside a longer token: a mention only in `@handles` and `#hashtags`.
+    BrandInTag,
+    Product {
+        product: u32,
+    },
+    /// A profile codename; `case_sensitive` when it is one capitalised word, which
+    /// must then be capitalised in the post too ("Windhoos", not "een windhoos").
+    Codename {
+        case_sensitive: bool,
+    },
     InternalDomain,
     InternalMarker,
-    EmbargoTerm { embargo: u32 },
-    SecretKeyword { rule: u32 },
+    EmbargoTerm {
+        embargo: u32,
+        term: u32,
+    },
+    SecretKeyword {
+        rule: u32,
+    },
+    /// Part `part` of gapped phrase `phrase`.
+    PhrasePart {
+        phrase: u32,
+        part: u8,
+    },
 }
 
 /// Whether a pattern must start and end on a token boundary.
@@ -33,6 +99,52 @@ enum Target {
 struct Boundaries {
     left: bool,
     right: bool,
+}
+
+/// A gapped phrase (`neemt .. over`): its parts are patterns of their own.
+#[derive(Debug, Clone)]
+struct Phrase {
+    parts: u8,
+    targets: Vec<Target>,
+}
+
+/// Kinds of company mention, as bits, for `$brand`, `$product` and `$company`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct MentionKinds(u8);
+
+impl MentionKinds {
+    const BRAND: MentionKinds = MentionKinds(1);
+    const PRODUCT: MentionKinds = MentionKinds(2);
+    const ACCOUNT: MentionKinds = MentionKinds(4);
+
+    fn of_set(name: &str) -> MentionKinds {
+        match name {
+            "$brand" => MentionKinds::BRAND,
+            "$product" => MentionKinds::PRODUCT,
+            _ => MentionKinds(
+                MentionKinds::BRAND.0 | MentionKinds::PRODUCT.0 | MentionKinds::ACCOUNT.0,
+            ),
+        }
+    }
+
+    fn add(&mut self, other: MentionKinds) {
+        self.0 |= other.0;
+    }
+
+    fn any(self) -> bool {
+        self.0 != 0
+    }
+
+    fn includes(self, kind: MentionKinds) -> bool {
+        self.0 & kind.0 != 0
+    }
+}
+
+/// The profile sets a rule uses in its context and requirement.
+#[derive(Debug, Clone, Copy, Default)]
+struct RuleMentions {
+    context: MentionKinds,
+    requires: MentionKinds,
 }
 
 /// A compiled rule set: built once per set of packs and profile, shared read-only by
@@ -46,9 +158,15 @@ pub struct RuleSet {
     automaton: AhoCorasick,
     pattern_boundaries: Vec<Boundaries>,
     pattern_targets: Vec<Vec<Target>>,
+    phrases: Vec<Phrase>,
     lexicon: Vec<LexiconRule>,
     /// The lexicon rule ids, interned once at build time.
     lexicon_ids: Vec<&'static str>,
+    rule_mentions: Vec<RuleMentions>,
+    /// Per rule, its negation group (`NO_NEGATIONS` when its pack has none).
+    negation_groups: Vec<u32>,
+    /// Per embargo, per term: whether the term is results-like.
+    embargo_results_like: Vec<Vec<bool>>,
     profile: Profile,
     secret_rule_count: usize,
 }
@@ -73,28 +191,68 @@ pub struct Detection {
 #[error("cannot build the pattern automaton: {0}")]
 pub struct BuildError(#[from] aho_corasick::BuildError);
 
+#[derive(Default)]
 struct PatternTable {
     index: HashMap<(String, Boundaries), usize>,
     literals: Vec<String>,
     boundaries: Vec<Boundaries>,
     targets: Vec<Vec<Target>>,
+    phrase_index: HashMap<String, u32>,
+    phrases: Vec<Phrase>,
 }
 
 impl PatternTable {
     /// Adds a literal as written in a pack or profile: folded like post text, with a
-    /// leading or trailing `*` opening that side's boundary.
+    /// leading or trailing `*` opening that side's boundary, and ` .. ` separating
+    /// the parts of a gapped phrase.
     fn add(&mut self, written: &str, target: Target) {
-        let left_open = written.starts_with('*');
-        let right_open = written.ends_with('*') && written.len() > 1;
-        let core = written.trim_start_matches('*').trim_end_matches('*');
-        self.add_folded(
-            normalize(core).text,
-            Boundaries {
-                left: !left_open,
-                right: !right_open,
-            },
-            target,
-        );
+        if written.contains(PHRASE_GAP) {
+            self.add_phrase(written, target);
+            return;
+        }
+        let (folded, boundaries) = fold_written(written);
+        self.add_folded(folded, boundaries, target);
+    }
+
+    fn add_phrase(&mut self, written: &str, target: Target) {
+        let parts: Vec<(String, Boundaries)> = written
+            .split(PHRASE_GAP)
+            .map(|part| fold_written(part.trim()))
+            .collect();
+        if parts.iter().any(|(folded, _)| folded.is_empty()) || parts.len() > usize::from(u8::MAX) {
+            return;
+        }
+        let key = parts
+            .iter()
+            .map(|(folded, boundaries)| format!("{folded}/{}{}", boundaries.left, boundaries.right))
+            .collect::<Vec<_>>()
+            .join(PHRASE_GAP);
+        let phrase = match self.phrase_index.get(&key) {
+            Some(&phrase) => phrase,
+            None => {
+                let phrase = self.phrases.len() as u32;
+                self.phrases.push(Phrase {
+                    parts: parts.len() as u8,
+                    targets: Vec::new(),
+                });
+                self.phrase_index.insert(key, phrase);
+                for (part, (folded, boundaries)) in parts.into_iter().enumerate() {
+                    self.add_folded(
+                        folded,
+                        boundaries,
+                        Target::PhrasePart {
+                            phrase,
+                            part: part as u8,
+                        },
+                    );
+                }
+                phrase
+            }
+        };
+        let targets = &mut self.phrases[phrase as usize].targets;
+        if !targets.contains(&target) {
+            targets.push(target);
+        }
     }
 
     fn add_folded(&mut self, folded: String, boundaries: Boundaries, target: Target) {
@@ -119,6 +277,20 @@ impl PatternTable {
     }
 }
 
+/// Folds one written literal and reads its `*` ends.
+fn fold_written(written: &str) -> (String, Boundaries) {
+    let left_open = written.starts_with('*');
+    let right_open = written.ends_with('*') && written.len() > 1;
+    let core = written.trim_start_matches('*').trim_end_matches('*');
+    (
+        normalize(core).text,
+        Boundaries {
+            left: !left_open,
+            right: !right_open,
+        },
+    )
+}
+
 impl RuleSet {
     /// Compiles lexicon rules, the profile and the secret keywords into one automaton.
     ///
@@ -126,16 +298,44 @@ impl RuleSet {
     ///
     /// Fails only if the automaton exceeds aho-corasick's size limits.
     pub fn build(lexicon: Vec<LexiconRule>, profile: Profile) -> Result<RuleSet, BuildError> {
-        let mut table = PatternTable {
-            index: HashMap::new(),
-            literals: Vec::new(),
-            boundaries: Vec::new(),
-            targets: Vec::new(),
-        };
+        let mut table = PatternTable::default();
         let mut brand_words: Vec<String> = profile.brands.clone();
         brand_words.push(profile.company.clone());
         for word in &brand_words {
             table.add(word, Target::Brand);
+            let (folded, _) = fold_written(word);
+            if !folded.contains(' ') {
+                // `#boycotzephyr`, `@zephyrelectronicsnl`: checked at match time.
+                let open = Boundaries {
+                    left: false,
+                    right: false,
+                };
+                table.add_folded(folded, open, Target::BrandInTag);
+            }
+        }
+        let mut rule_mentions = vec![RuleMentions::default(); lexicon.len()];
+        let mut negation_lists: Vec<&[String]> = Vec::new();
+        let mut negation_groups = Vec::with_capacity(lexicon.len());
+        for rule in &lexicon {
+            if rule.negations.is_empty() {
+                negation_groups.push(NO_NEGATIONS);
+                continue;
+            }
+            let group = match negation_lists
+                .iter()
+                .position(|list| *list == rule.negations.as_slice())
+            {
+                Some(group) => group,
+                None => {
+                    negation_lists.push(&rule.negations);
+                    for word in &rule.negations {
+                        let group = (negation_lists.len() - 1) as u32;
+                        table.add(word, Target::Negation { group });
+                    }
+                    negation_lists.len() - 1
+                }
+            };
+            negation_groups.push(group as u32);
         }
         for (index, rule) in lexicon.iter().enumerate() {
             let rule_index = index as u32;
@@ -143,19 +343,26 @@ impl RuleSet {
                 table.add(term, Target::Term { rule: rule_index });
             }
             for word in &rule.context {
-                if word == "$brand" {
-                    for brand in &brand_words {
-                        table.add(brand, Target::Context { rule: rule_index });
-                    }
+                if PROFILE_SETS.contains(&word.as_str()) {
+                    rule_mentions[index].context.add(MentionKinds::of_set(word));
                 } else {
                     table.add(word, Target::Context { rule: rule_index });
+                }
+            }
+            for word in &rule.requires {
+                if PROFILE_SETS.contains(&word.as_str()) {
+                    rule_mentions[index]
+                        .requires
+                        .add(MentionKinds::of_set(word));
+                } else {
+                    table.add(word, Target::Require { rule: rule_index });
                 }
             }
             for word in &rule.exceptions {
                 table.add(word, Target::Exception { rule: rule_index });
             }
-            for word in &rule.negations {
-                table.add(word, Target::Negation { rule: rule_index });
+            for word in &rule.unless {
+                table.add(word, Target::Unless { rule: rule_index });
             }
         }
         for (index, product) in profile.products.iter().enumerate() {
@@ -168,7 +375,10 @@ impl RuleSet {
             }
         }
         for codename in &profile.codenames {
-            table.add(codename, Target::Codename);
+            let trimmed = codename.trim();
+            let case_sensitive = !trimmed.contains(char::is_whitespace)
+                && trimmed.chars().next().is_some_and(char::is_uppercase);
+            table.add(codename, Target::Codename { case_sensitive });
         }
         for domain in &profile.internal_domains {
             // Sub-hosts (`db01.intra.example`) count: the left side may follow a dot,
@@ -179,11 +389,12 @@ impl RuleSet {
             table.add(marker, Target::InternalMarker);
         }
         for (index, embargo) in profile.embargoes.iter().enumerate() {
-            for term in &embargo.terms {
+            for (term_index, term) in embargo.terms.iter().enumerate() {
                 table.add(
                     term,
                     Target::EmbargoTerm {
                         embargo: index as u32,
+                        term: term_index as u32,
                     },
                 );
             }
@@ -204,15 +415,47 @@ impl RuleSet {
         let automaton = AhoCorasickBuilder::new()
             .match_kind(MatchKind::Standard)
             .build(&table.literals)?;
-        Ok(RuleSet {
+        let mut rule_set = RuleSet {
             automaton,
             pattern_boundaries: table.boundaries,
             pattern_targets: table.targets,
+            phrases: table.phrases,
             lexicon_ids: lexicon.iter().map(|rule| intern(&rule.id)).collect(),
             lexicon,
+            rule_mentions,
+            negation_groups,
+            embargo_results_like: Vec::new(),
             profile,
             secret_rule_count: secret_rules.len(),
-        })
+        };
+        rule_set.embargo_results_like = rule_set
+            .profile
+            .embargoes
+            .iter()
+            .map(|embargo| {
+                embargo
+                    .terms
+                    .iter()
+                    .map(|term| rule_set.holds_financial_term(term))
+                    .collect()
+            })
+            .collect();
+        Ok(rule_set)
+    }
+
+    /// Whether `text` contains a term of a `leak.financial` rule: what makes an
+    /// embargoed term results-like.
+    fn holds_financial_term(&self, text: &str) -> bool {
+        let folded = normalize(text);
+        let tokens = TokenIndex::new(&folded);
+        self.find_literals(&folded.text, &tokens)
+            .iter()
+            .any(|literal| match literal.target {
+                Target::Term { rule } => {
+                    self.lexicon[rule as usize].category == Category::LeakFinancial
+                }
+                _ => false,
+            })
     }
 
     pub fn profile(&self) -> &Profile {
@@ -233,8 +476,9 @@ impl RuleSet {
             .profile
             .account_role(post.platform.as_str(), &post.handle);
         let folded = normalize(&post.text);
-        let literals = self.find_literals(&folded.text);
-        let tokens = TokenIndex::new(&folded.text);
+        let tokens = TokenIndex::new(&folded);
+        let literals = self.find_literals(&folded.text, &tokens);
+        let mentions = self.company_mentions(&literals, &folded.text, &tokens, post);
         let mut hits = Vec::new();
 
         let mut secret_triggered = vec![false; self.secret_rule_count];
@@ -253,13 +497,22 @@ impl RuleSet {
                         product_index: product as usize,
                     });
                 }
-                Target::Codename => hits.push(self.plain_hit(
-                    "confidential.codename",
-                    Category::LeakConfidential,
-                    85,
-                    &folded,
-                    literal,
-                )),
+                Target::Codename { case_sensitive } => {
+                    let (start, _) = folded.original_span(literal.start, literal.end);
+                    let capitalised = post.text[start..]
+                        .chars()
+                        .next()
+                        .is_some_and(|first| !first.is_lowercase());
+                    if !case_sensitive || capitalised {
+                        hits.push(self.plain_hit(
+                            "confidential.codename",
+                            Category::LeakConfidential,
+                            85,
+                            &folded,
+                            literal,
+                        ));
+                    }
+                }
                 Target::InternalDomain => hits.push(self.plain_hit(
                     "confidential.internal_host",
                     Category::LeakConfidential,
@@ -274,36 +527,48 @@ impl RuleSet {
                     &folded,
                     literal,
                 )),
-                Target::EmbargoTerm { embargo } => {
+                Target::EmbargoTerm { embargo, term } => {
                     let until = self.profile.embargoes[embargo as usize].until;
                     if post.created_at < until {
                         hits.push(self.plain_hit(
-                            "confidential.embargo",
+                            RULE_EMBARGO,
                             Category::LeakConfidential,
                             85,
                             &folded,
                             literal,
                         ));
+                        if self.embargo_results_like[embargo as usize][term as usize] {
+                            hits.push(self.plain_hit(
+                                RULE_EMBARGOED_RESULTS,
+                                Category::LeakFinancial,
+                                85,
+                                &folded,
+                                literal,
+                            ));
+                        }
                     }
                 }
                 Target::Term { .. }
                 | Target::Context { .. }
                 | Target::Exception { .. }
                 | Target::Negation { .. }
-                | Target::Brand => {}
+                | Target::Require { .. }
+                | Target::Unless { .. }
+                | Target::Brand
+                | Target::BrandInTag
+                | Target::PhrasePart { .. } => {}
             }
         }
 
         let (mut error_talk, mut denials) = (Vec::new(), Vec::new());
-        self.apply_lexicon(
-            &literals,
-            &folded,
-            &tokens,
-            account_role,
-            &mut hits,
-            &mut error_talk,
-            &mut denials,
-        );
+        let context = PostContext {
+            literals: &literals,
+            folded: &folded,
+            tokens: &tokens,
+            mentions: &mentions,
+            role: account_role,
+        };
+        self.apply_lexicon(&context, &mut hits, &mut error_talk, &mut denials);
 
         secrets::find_secrets(&post.text, &secret_triggered, &mut hits);
         let mut identifiers = Vec::new();
@@ -348,13 +613,15 @@ impl RuleSet {
         }
     }
 
-    fn find_literals(&self, folded: &str) -> Vec<Literal> {
+    /// Every literal hit of the folded text, gapped phrases joined.
+    fn find_literals(&self, folded: &str, tokens: &TokenIndex) -> Vec<Literal> {
         let bytes = folded.as_bytes();
         let is_word = |index: usize| -> bool {
             // Folded text is lowercase; a byte ≥ 0x80 belongs to a non-ASCII letter.
             bytes[index].is_ascii_alphanumeric() || bytes[index] >= 0x80
         };
         let mut literals = Vec::new();
+        let mut phrase_parts = Vec::new();
         for found in self.automaton.find_overlapping_iter(folded) {
             let pattern = found.pattern().as_usize();
             let (start, end) = (found.start(), found.end());
@@ -366,49 +633,223 @@ impl RuleSet {
                 continue;
             }
             for &target in &self.pattern_targets[pattern] {
-                literals.push(Literal { target, start, end });
+                match target {
+                    Target::PhrasePart { phrase, part } => phrase_parts.push(PhrasePartHit {
+                        phrase,
+                        part,
+                        start,
+                        end,
+                    }),
+                    Target::BrandInTag if !tokens.in_tag(folded, start) => {}
+                    _ => literals.push(Literal { target, start, end }),
+                }
             }
+        }
+        if !phrase_parts.is_empty() {
+            self.join_phrases(&mut phrase_parts, tokens, &mut literals);
         }
         literals
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn apply_lexicon(
+    /// Joins the parts of gapped phrases: each next part starts after the previous
+    /// one ends, with at most `MAX_PHRASE_GAP` tokens between them.
+    fn join_phrases(
+        &self,
+        parts: &mut [PhrasePartHit],
+        tokens: &TokenIndex,
+        literals: &mut Vec<Literal>,
+    ) {
+        parts.sort_unstable_by_key(|hit| (hit.phrase, hit.part, hit.start));
+        for first in parts.iter().filter(|hit| hit.part == 0) {
+            let phrase = &self.phrases[first.phrase as usize];
+            let mut end = first.end;
+            let mut complete = true;
+            for part in 1..phrase.parts {
+                let from = parts.partition_point(|hit| {
+                    (hit.phrase, hit.part, hit.start) < (first.phrase, part, end)
+                });
+                let last_token = tokens.token_at(end - 1);
+                let next = parts[from..]
+                    .iter()
+                    .find(|hit| hit.phrase == first.phrase && hit.part == part && hit.start >= end);
+                match next {
+                    Some(next)
+                        if tokens.token_at(next.start) <= last_token + 1 + MAX_PHRASE_GAP =>
+                    {
+                        end = next.end
+                    }
+                    _ => {
+                        complete = false;
+                        break;
+                    }
+                }
+            }
+            if complete {
+                for &target in &phrase.targets {
+                    literals.push(Literal {
+                        target,
+                        start: first.start,
+                        end,
+                    });
+                }
+            }
+        }
+    }
+
+    /// Where the post mentions the company: brand names, products, and handles of
+    /// the company's own accounts.
+    fn company_mentions(
         &self,
         literals: &[Literal],
-        folded: &Normalized,
+        folded: &str,
         tokens: &TokenIndex,
-        role: AccountRole,
+        post: &Post,
+    ) -> Vec<Mention> {
+        let mut mentions = Vec::new();
+        for literal in literals {
+            let kind = match literal.target {
+                Target::Brand | Target::BrandInTag => MentionKinds::BRAND,
+                Target::Product { .. } => MentionKinds::PRODUCT,
+                _ => continue,
+            };
+            let token = tokens.token_at(literal.start);
+            mentions.push(Mention {
+                token,
+                sentence: tokens.sentence_of(token),
+                kind,
+            });
+        }
+        for (token, start) in tokens.starts.iter().enumerate() {
+            if folded.as_bytes().get(*start) != Some(&b'@') {
+                continue;
+            }
+            let end = folded[*start..]
+                .find(' ')
+                .map_or(folded.len(), |gap| start + gap);
+            let handle = folded[*start..end]
+                .trim_end_matches(|c: char| !(c.is_ascii_alphanumeric() || c == '_'));
+            if handle.len() < 2 {
+                continue;
+            }
+            let platform = post.platform.as_str();
+            let own = [handle, &handle[1..]]
+                .into_iter()
+                .any(|handle| self.profile.account_role(platform, handle).is_insider());
+            if own {
+                mentions.push(Mention {
+                    token: token as u32,
+                    sentence: tokens.sentence_of(token as u32),
+                    kind: MentionKinds::ACCOUNT,
+                });
+            }
+        }
+        mentions
+    }
+
+    fn apply_lexicon(
+        &self,
+        post: &PostContext<'_>,
         hits: &mut Vec<Hit>,
         error_talk: &mut Vec<Span>,
         denials: &mut Vec<Span>,
     ) {
-        for term in literals {
+        let tokens = post.tokens;
+        // The rule-specific words of this post, grouped by rule and kind.
+        let mut words: Vec<RuleWord> = post
+            .literals
+            .iter()
+            .filter_map(|literal| {
+                let (rule, kind) = match literal.target {
+                    Target::Context { rule } => (rule, WordKind::Context),
+                    Target::Exception { rule } => (rule, WordKind::Exception),
+                    Target::Require { rule } => (rule, WordKind::Require),
+                    Target::Unless { rule } => (rule, WordKind::Unless),
+                    _ => return None,
+                };
+                Some(RuleWord {
+                    rule,
+                    kind,
+                    token: tokens.token_at(literal.start),
+                    start: literal.start,
+                })
+            })
+            .collect();
+        words.sort_unstable_by_key(|word| (word.rule, word.kind, word.token));
+        // The negation words of this post, by negation group.
+        let mut negations: Vec<(u32, u32, usize)> = post
+            .literals
+            .iter()
+            .filter_map(|literal| match literal.target {
+                Target::Negation { group } => {
+                    Some((group, tokens.token_at(literal.start), literal.end))
+                }
+                _ => None,
+            })
+            .collect();
+        negations.sort_unstable();
+        let negations_of = |group: u32| -> &[(u32, u32, usize)] {
+            let from = negations.partition_point(|negation| negation.0 < group);
+            let to = negations.partition_point(|negation| negation.0 <= group);
+            &negations[from..to]
+        };
+        // Whether a negation of `group` ends before `start`, at most `reach` tokens
+        // before `token`, in the same sentence.
+        let negated_at = |group: u32, token: u32, start: usize, reach: u32| {
+            negations_of(group).iter().any(|&(_, negation_token, end)| {
+                end <= start
+                    && negation_token + reach >= token
+                    && tokens.sentence_of(negation_token) == tokens.sentence_of(token)
+            })
+        };
+        let of = |rule: u32, kind: WordKind| -> &[RuleWord] {
+            let from = words.partition_point(|word| (word.rule, word.kind) < (rule, kind));
+            let to = words.partition_point(|word| (word.rule, word.kind) <= (rule, kind));
+            &words[from..to]
+        };
+
+        for term in post.literals {
             let Target::Term { rule: rule_index } = term.target else {
                 continue;
             };
             let rule = &self.lexicon[rule_index as usize];
-            if !rule.applies_to(role) {
+            if !rule.applies_to(post.role) {
                 continue;
             }
             let term_token = tokens.token_at(term.start);
             let term_end_token = tokens.token_at(term.end.saturating_sub(1));
-            let window = u32::from(rule.window);
-            let near = |literal: &Literal| {
-                let token = tokens.token_at(literal.start);
+            let within = |token: u32, window: u32| {
                 token + window >= term_token && token <= term_end_token + window
             };
-            let of_rule =
-                |literal: &Literal, wanted: fn(u32) -> Target| literal.target == wanted(rule_index);
-            let negated = literals.iter().any(|literal| {
-                of_rule(literal, |rule| Target::Negation { rule })
-                    && literal.end <= term.start
-                    && tokens.token_at(literal.start) + 3 >= term_token
-            });
-            let excepted = literals.iter().any(|literal| {
-                of_rule(literal, |rule| Target::Exception { rule }) && near(literal)
-            });
-            let (start, end) = folded.original_span(term.start, term.end);
+            let window = u32::from(rule.window);
+            let mentions = self.rule_mentions[rule_index as usize];
+            if let Some(scope) = rule.about_company {
+                let sentence = tokens.sentence_of(term_token);
+                let about = post
+                    .mentions
+                    .iter()
+                    .any(|mention| scope == CompanyScope::Post || mention.sentence == sentence);
+                if !about {
+                    continue;
+                }
+            }
+            let group = self.negation_groups[rule_index as usize];
+            // A term that starts with a negation ("no reply") is not negated again by an
+            // earlier one ("no email, no reply").
+            let starts_negated = negations_of(group)
+                .iter()
+                .any(|&(_, negation_token, _)| negation_token == term_token);
+            let negated =
+                rule.negatable && !starts_negated && negated_at(group, term_token, term.start, 3);
+            // A negated exception is no exception: "not published yet".
+            let counts = |word: &&RuleWord| !negated_at(group, word.token, word.start, 2);
+            let excepted = of(rule_index, WordKind::Exception)
+                .iter()
+                .filter(counts)
+                .any(|word| within(word.token, window))
+                || of(rule_index, WordKind::Unless)
+                    .iter()
+                    .any(|word| counts(&word));
+            let (start, end) = post.folded.original_span(term.start, term.end);
             if rule.category == Category::LeakPricing {
                 // Price-error talk becomes a finding only next to a product.
                 let span = Span { start, end };
@@ -422,9 +863,34 @@ impl RuleSet {
             if negated || excepted {
                 continue;
             }
-            let has_context = literals
+            if !rule.requires.is_empty() {
+                let requires_window = rule.requires_window.map_or(u32::MAX / 2, u32::from);
+                let required = of(rule_index, WordKind::Require)
+                    .iter()
+                    .any(|word| within(word.token, requires_window))
+                    || (mentions.requires.any()
+                        && post.mentions.iter().any(|mention| {
+                            mentions.requires.includes(mention.kind)
+                                && within(mention.token, requires_window)
+                        }));
+                if !required {
+                    continue;
+                }
+            }
+            // Context counts within the window and in the term's sentence.
+            let term_sentence = tokens.sentence_of(term_token);
+            let in_context = |token: u32| {
+                within(token, window)
+                    && (tokens.sentence_of(token) == term_sentence
+                        || tokens.sentence_of(token) == tokens.sentence_of(term_end_token))
+            };
+            let has_context = of(rule_index, WordKind::Context)
                 .iter()
-                .any(|literal| of_rule(literal, |rule| Target::Context { rule }) && near(literal));
+                .any(|word| in_context(word.token))
+                || (mentions.context.any()
+                    && post.mentions.iter().any(|mention| {
+                        mentions.context.includes(mention.kind) && in_context(mention.token)
+                    }));
             let context_boost = if has_context { rule.context_weight } else { 0 };
             let strength = u16::from(rule.weight) + u16::from(context_boost);
             if strength < FIRE_THRESHOLD {
@@ -444,26 +910,96 @@ impl RuleSet {
     }
 }
 
-/// Token numbers for byte positions of the folded text (tokens are split by spaces).
+/// What `apply_lexicon` needs to know about one post.
+struct PostContext<'a> {
+    literals: &'a [Literal],
+    folded: &'a Normalized,
+    tokens: &'a TokenIndex,
+    mentions: &'a [Mention],
+    role: AccountRole,
+}
+
+/// A hit of one part of a gapped phrase, before joining.
+#[derive(Debug, Clone, Copy)]
+struct PhrasePartHit {
+    phrase: u32,
+    part: u8,
+    start: usize,
+    end: usize,
+}
+
+/// Where the company is mentioned.
+#[derive(Debug, Clone, Copy)]
+struct Mention {
+    token: u32,
+    sentence: u32,
+    kind: MentionKinds,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum WordKind {
+    Context,
+    Exception,
+    Require,
+    Unless,
+}
+
+/// A rule-specific word found in the post.
+#[derive(Debug, Clone, Copy)]
+struct RuleWord {
+    rule: u32,
+    kind: WordKind,
+    token: u32,
+    start: usize,
+}
+
+/// Token and sentence numbers for byte positions of the folded text (tokens are
+/// split by spaces; a sentence ends after a token ending in `.`, `!` or `?`, and at
+/// a line break).
 struct TokenIndex {
     starts: Vec<usize>,
+    /// For every token, the number of its sentence.
+    sentences: Vec<u32>,
 }
 
 impl TokenIndex {
-    fn new(folded: &str) -> TokenIndex {
+    fn new(folded: &Normalized) -> TokenIndex {
+        let text = folded.text.as_bytes();
+        let line_breaks = folded.line_breaks();
         let mut starts = vec![0];
-        starts.extend(
-            folded
-                .bytes()
-                .enumerate()
-                .filter(|(_, byte)| *byte == b' ')
-                .map(|(index, _)| index + 1),
-        );
-        TokenIndex { starts }
+        let mut sentences = vec![0];
+        let mut sentence = 0;
+        let mut next_break = 0;
+        for (index, &byte) in text.iter().enumerate() {
+            if byte != b' ' {
+                continue;
+            }
+            while next_break < line_breaks.len() && line_breaks[next_break] < index {
+                next_break += 1;
+            }
+            let at_line_break = line_breaks.get(next_break) == Some(&index);
+            let after_stop = index > 0 && matches!(text[index - 1], b'.' | b'!' | b'?');
+            if at_line_break || after_stop {
+                sentence += 1;
+            }
+            starts.push(index + 1);
+            sentences.push(sentence);
+        }
+        TokenIndex { starts, sentences }
     }
 
     fn token_at(&self, byte: usize) -> u32 {
         (self.starts.partition_point(|&start| start <= byte) - 1) as u32
+    }
+
+    fn sentence_of(&self, token: u32) -> u32 {
+        self.sentences[token as usize]
+    }
+
+    /// Whether the token holding `byte` is an `@handle` or a `#hashtag`.
+    fn in_tag(&self, folded: &str, byte: usize) -> bool {
+        let start = self.starts[self.token_at(byte) as usize];
+        matches!(folded.as_bytes().get(start), Some(b'@' | b'#'))
     }
 }
 
@@ -498,4 +1034,190 @@ fn drop_overlapping_duplicates(hits: &mut Vec<Hit>) {
         }
     }
     *hits = kept;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::detect::rules::parse_pack;
+
+    const PROFILE: &str = r#"
+company: "Acme BV"
+brands: ["Acme"]
+accounts:
+  corporate: ["x:@acme_care"]
+  employee: ["x:@jan_acme"]
+internal:
+  codenames: ["Windhoos", "Project Orka"]
+embargo:
+  - terms: ["Q4-cijfers", "Rocket 6"]
+    until: "2027-01-01T00:00:00Z"
+products:
+  - name: "Rocket 5"
+    list_price: 100
+"#;
+
+    const PACK: &str = r#"
+[pack]
+name = "test"
+negations = ["geen", "no", "niet"]
+
+[sets]
+quiet = ["nog geheim", "🤫"]
+
+[[rule]]
+id = "t.takeover"
+category = "leak.financial"
+weight = 60
+terms = ["neemt .. over", "overname", "*cijfers"]
+requires = ["$quiet"]
+
+[[rule]]
+id = "t.breach"
+category = "reputation.crisis"
+weight = 60
+terms = ["datalek"]
+about_company = "sentence"
+roles = ["public"]
+
+[[rule]]
+id = "t.complaint"
+category = "reputation.complaint"
+weight = 60
+terms = ["klacht*", "geen klachtbehandeling"]
+negatable = true
+exceptions = ["opgelost"]
+unless = ["ik werk bij"]
+
+[[rule]]
+id = "t.boycott"
+category = "reputation.crisis"
+weight = 30
+terms = ["boycot*"]
+context = ["$company"]
+context_weight = 30
+window = 2
+
+[[rule]]
+id = "t.near_secret"
+category = "leak.security"
+weight = 60
+terms = ["storing"]
+requires = ["niet naar buiten"]
+requires_window = 4
+"#;
+
+    fn rule_set() -> RuleSet {
+        let profile = Profile::parse(PROFILE).unwrap();
+        RuleSet::build(parse_pack("test.toml", PACK).unwrap(), profile).unwrap()
+    }
+
+    fn rules_fired(rules: &RuleSet, handle: &str, text: &str) -> Vec<&'static str> {
+        let json = serde_json::json!({
+            "id": "t-1", "platform": "x", "account": {"handle": handle},
+            "created_at": "2026-06-01T10:00:00Z", "text": text,
+        });
+        let post = crate::post::decode(json.to_string().as_bytes()).unwrap();
+        let mut fired: Vec<&'static str> = rules
+            .detect(&post)
+            .hits
+            .iter()
+            .map(|hit| hit.rule)
+            .collect();
+        fired.sort_unstable();
+        fired.dedup();
+        fired
+    }
+
+    #[test]
+    fn lexicon_rules_table() {
+        let rules = rule_set();
+        let cases: &[(&str, &str, &[&str])] = &[
+            // gapped phrases and requirements
+            ("@a", "Acme neemt Beta over, nog geheim", &["t.takeover"]),
+            ("@a", "Acme neemt Beta over", &[]),
+            ("@a", "Acme neemt het bedrijf van mijn oom over 🤫", &[]),
+            ("@a", "ssst🤫 de overname gaat door", &["t.takeover"]),
+            ("@a", "storing, mag niet naar buiten", &["t.near_secret"]),
+            (
+                "@a",
+                "storing. Verder een mooie dag gehad, mag niet naar buiten",
+                &[],
+            ),
+            // about the company, in the sentence of the term; roles
+            ("@a", "Datalek bij Acme!", &["t.breach"]),
+            ("@a", "Datalek bij Snuffel. Gelukkig klant bij Acme.", &[]),
+            ("@a", "Datalek bij Snuffel\nAcme is top", &[]),
+            ("@a", "Datalek bij @acme_care?", &["t.breach"]),
+            ("@a", "Datalek bij de Rocket 5 app", &["t.breach"]),
+            ("@acme_care", "Datalek bij Acme!", &[]),
+            // negations and exceptions
+            ("@a", "geen klachten over Acme", &[]),
+            ("@a", "klacht over Acme", &["t.complaint"]),
+            ("@a", "mijn klacht is netjes opgelost", &[]),
+            (
+                "@a",
+                "geen mail, geen klachtbehandeling bij Acme",
+                &["t.complaint"],
+            ),
+            ("@a", "klacht over Acme. Ik werk bij de concurrent", &[]),
+            (
+                "@a",
+                "klacht over Acme, nog niet opgelost",
+                &["t.complaint"],
+            ),
+            // profile sets as context, brands inside hashtags
+            ("@a", "#BoycotAcme", &["t.boycott"]),
+            ("@a", "boycot Acme", &["t.boycott"]),
+            (
+                "@a",
+                "#boycotfastfashion dit jaar, maar mijn nieuwe Rocket 5 van Acme is top",
+                &[],
+            ),
+            ("@a", "Acmeboycot is geen woord", &[]),
+            // embargoed terms; results-like ones are financial too
+            (
+                "@a",
+                "Q4-cijfers zijn top",
+                &["confidential.embargo", "financial.embargoed_results"],
+            ),
+            ("@a", "Rocket 6 komt eraan", &["confidential.embargo"]),
+            // one-word codenames only as written, phrases in any case
+            ("@a", "Windhoos gaat live", &["confidential.codename"]),
+            (
+                "@a",
+                "werk aan Ｗｉｎｄｈｏｏｓ",
+                &["confidential.codename"],
+            ),
+            ("@a", "er waait een windhoos over Zeeland", &[]),
+            ("@a", "project orka draait", &["confidential.codename"]),
+            // a negation in another sentence does not count
+            ("@a", "Niet te geloven. Klacht over Acme", &["t.complaint"]),
+        ];
+        for (handle, text, expected) in cases {
+            assert_eq!(rules_fired(&rules, handle, text), *expected, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn sentences_end_at_stops_and_line_breaks() {
+        let folded = normalize("Een. Twee drie!\nVier vijf? zes");
+        let tokens = TokenIndex::new(&folded);
+        let sentences: Vec<u32> = (0..tokens.starts.len() as u32)
+            .map(|token| tokens.sentence_of(token))
+            .collect();
+        assert_eq!(sentences, [0, 1, 1, 2, 2, 3]);
+    }
+
+    #[test]
+    fn builtin_packs_build_with_the_development_profile() {
+        let profile = Profile::parse(include_str!("../../../shared/eval/profile.yaml")).unwrap();
+        let rules =
+            RuleSet::build(crate::detect::rules::load_packs(&[]).unwrap(), profile).unwrap();
+        // Every embargo of the Q4/annual-results kind is results-like, product ones are not.
+        assert_eq!(
+            rules.embargo_results_like,
+            vec![vec![true, true, true, true, true], vec![false, false]]
+        );
+    }
 }

@@ -605,7 +605,7 @@ fn iban_checksum_ok(compact: &str) -> bool {
 
 /// The start of an IBAN: country code and check digits.
 static IBAN_START: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?i)\b[A-Z]{2}\d{2}").expect("valid IBAN pattern"));
+    LazyLock::new(|| Regex::new(r"(?i)(?-u:\b)[A-Z]{2}\d{2}").expect("valid IBAN pattern"));
 
 /// Reads an IBAN of `length` characters from `start`, compact or grouped with single
 /// spaces; returns its end and compact uppercase form.
@@ -798,7 +798,7 @@ fn find_bsns(text: &str, out: &mut Vec<Hit>) {
 // ---------------------------------------------------------------------------
 
 static DOCUMENT_NUMBER: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"\b[A-Z0-9]{8,9}\b").expect("valid document pattern"));
+    LazyLock::new(|| Regex::new(r"(?-u:\b)[A-Z0-9]{8,9}(?-u:\b)").expect("valid document pattern"));
 
 /// The Dutch passport / ID-card number: 2 letters, 6 letters or digits, 1 digit,
 /// never the letter O.
@@ -932,10 +932,10 @@ fn find_birthdates(text: &str, out: &mut Vec<Hit>) {
 static STREET: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         r"(?x)
-        \b(?:(?:Van|De|Den|Der|Het|Ter|Ten|Sint|Prins|Prinses|Koning|Koningin|Burgemeester|Dokter|Graaf|Oude|Nieuwe|Korte|Lange|Kleine|Grote)\s+(?:(?:van|de|der|den|het|ter|ten)\s+)?){0,2}
+        (?-u:\b)(?:(?:Van|De|Den|Der|Het|Ter|Ten|Sint|Prins|Prinses|Koning|Koningin|Burgemeester|Dokter|Graaf|Oude|Nieuwe|Korte|Lange|Kleine|Grote)\s+(?:(?:van|de|der|den|het|ter|ten)\s+)?){0,2}
         \p{Lu}[\p{L}'\-]*(?:straat|laan|weg|plein|gracht|kade|singel|dijk|dreef|pad|steeg|baan|markt|wal|plantsoen|boulevard|hof|park|allee|erf|veld|steenweg)
-        \s+\d{1,5}(?:\s?[a-zA-Z]\b|[\-/]\d{1,4}\b)?
-        |\b\d{1,5}\s+(?:\p{Lu}\p{Ll}+\s+){1,3}(?:Street|Road|Avenue|Lane|Drive|Boulevard|Close|Crescent|Terrace|Square)\b
+        \s+\d{1,5}(?:\s?[a-zA-Z](?-u:\b)|[\-/]\d{1,4}(?-u:\b))?
+        |(?-u:\b)\d{1,5}\s+(?:\p{Lu}\p{Ll}+\s+){1,3}(?:Street|Road|Avenue|Lane|Drive|Boulevard|Close|Crescent|Terrace|Square)(?-u:\b)
         ",
     )
     .expect("valid street pattern")
@@ -943,7 +943,8 @@ static STREET: LazyLock<Regex> = LazyLock::new(|| {
 
 /// A Dutch postcode followed by a place name (`5611 AB Eindhoven`).
 static POSTCODE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b[1-9]\d{3}\s?[A-Z]{2}\s+\p{Lu}[\p{L}\-']+").expect("valid postcode pattern")
+    Regex::new(r"(?-u:\b)[1-9]\d{3}\s?[A-Z]{2}\s+\p{Lu}[\p{L}\-']+")
+        .expect("valid postcode pattern")
 });
 
 static ADDRESS_CONTEXT: LazyLock<Regex> = LazyLock::new(|| {

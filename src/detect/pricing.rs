@@ -230,95 +230,96 @@ static WHOLE_SUFFIX: LazyLock<Regex> = LazyLock::new(|| re(r"^[.,](?:--?|–|—
 
 static MULTIPLIER: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"^[ \u{A0}]?(?:(k|K|duizend|thousand)|(mln|miljoen|million|mio|m|M)|(mld|miljard|billion|bn))\b",
+        r"^[ \u{A0}]?(?:(k|K|duizend|thousand)|(mln|miljoen|million|mio|m|M)|(mld|miljard|billion|bn))(?-u:\b)",
     )
 });
 
 static SUFFIX_CURRENCY: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"^[ \u{A0}\u{202F}]?(?:(€|\$|£|¥|zł)|(?i:(euro's|euros|euro|eur|usd|dollars|dollar|bucks|gbp|quid|chf|jpy|yen|sek|nok|dkk|pln|aud|cad))\b|(eu)\b)",
+        r"^[ \u{A0}\u{202F}]?(?:(€|\$|£|¥|zł)|(?i:(euro's|euros|euro|eur|usd|dollars|dollar|bucks|gbp|quid|chf|jpy|yen|sek|nok|dkk|pln|aud|cad))(?-u:\b)|(eu)(?-u:\b))",
     )
 });
 
-static CENTS: LazyLock<Regex> = LazyLock::new(|| re(r"(?i)^[ \u{A0}]?(?:eurocents?|cents?|ct)\b"));
+static CENTS: LazyLock<Regex> =
+    LazyLock::new(|| re(r"(?i)^[ \u{A0}]?(?:eurocents?|cents?|ct)(?-u:\b)"));
 
 /// What follows "eu" when it is the European Union rather than euros.
 static EU_UNION: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)^\s*(?:-|\p{L}*(?:land|countr|lidsta|member|burger|citizen|regel|wet\b|law|markt|market|commiss|parlement|parliament))",
+        r"(?i)^\s*(?:-|\p{L}*(?:land|countr|lidsta|member|burger|citizen|regel|wet(?-u:\b)|law|markt|market|commiss|parlement|parliament))",
     )
 });
 
 /// A cue right before an amount without a currency that makes it a price.
 static PRICE_CUE: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)(?:\b(?:voor|for|at|kost|kosten|kostte|kostten|costs?|prijs|price|priced at|nu|now|slechts|only|maar|just|vanaf|from)|à)\s*(?:(?:maar|slechts|only|just|nog|wel|nu|now)\s+)*$",
+        r"(?i)(?:(?-u:\b)(?:voor|for|at|kost|kosten|kostte|kostten|costs?|prijs|price|priced at|nu|now|slechts|only|maar|just|vanaf|from)|à)\s*(?:(?:maar|slechts|only|just|nog|wel|nu|now)\s+)*$",
     )
 });
 
 /// Units after a number that make it something other than money.
 static UNIT_AFTER: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r#"(?i)^\s*(?:%|"|''|(?:uur|u|h|hrs?|min|minuten|minutes|sec|km|m|cm|mm|kg|g|gram|l|liter|inch|gb|tb|mb|hz|khz|w|watt|v|mah|db|stuks?|pcs|x|keer|times|sterren|stars)\b)"#,
+        r#"(?i)^\s*(?:%|"|''|(?:uur|u|h|hrs?|min|minuten|minutes|sec|km|m|cm|mm|kg|g|gram|l|liter|inch|gb|tb|mb|hz|khz|w|watt|v|mah|db|stuks?|pcs|x|keer|times|sterren|stars)(?-u:\b))"#,
     )
 });
 
 static DISCOUNT_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)\b(?:korting\s+(?:van|t\.?w\.?v\.?|ter\s+waarde\s+van)|discount\s+of|save|saves|saving|bespaar\p{L}*|besparing\s+van|voordeel\s+van|cashback(?:\s+(?:van|of))?|scheelt|verschil\s+van|difference\s+of|verlaagd\s+met|reduced\s+by|lowered\s+by|price\s+(?:drop|cut)\s+of|prijsverlaging\s+van|prijsdaling\s+van|minus)\s+(?:(?:wel|maar|liefst|ruim|ongeveer|about|around|nearly|almost|bijna|you|je|u|up\s+to|tot)\s+)*$",
+        r"(?i)(?-u:\b)(?:korting\s+(?:van|t\.?w\.?v\.?|ter\s+waarde\s+van)|discount\s+of|save|saves|saving|bespaar\p{L}*|besparing\s+van|voordeel\s+van|cashback(?:\s+(?:van|of))?|scheelt|verschil\s+van|difference\s+of|verlaagd\s+met|reduced\s+by|lowered\s+by|price\s+(?:drop|cut)\s+of|prijsverlaging\s+van|prijsdaling\s+van|minus)\s+(?:(?:wel|maar|liefst|ruim|ongeveer|about|around|nearly|almost|bijna|you|je|u|up\s+to|tot)\s+)*$",
     )
 });
 
 static DISCOUNT_AFTER: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)^\s*(?:(?:extra|meer|minder)\s+)?(?:korting|discount|off|goedkoper|cheaper|minder|less|lager|lower|reduction|cashback|cash\s+back|terug|back|voordeel|besparing|savings?|eraf|er\s+af|af|extra|meer|more|duurder|pricier|bijbetalen)\b",
+        r"(?i)^\s*(?:(?:extra|meer|minder)\s+)?(?:korting|discount|off|goedkoper|cheaper|minder|less|lager|lower|reduction|cashback|cash\s+back|terug|back|voordeel|besparing|savings?|eraf|er\s+af|af|extra|meer|more|duurder|pricier|bijbetalen)(?-u:\b)",
     )
 });
 
 static PERIODIC_AFTER: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)^\s*(?:(?:per|a|an|each|every|elke|iedere|in\s+de|in\s+the)\s+|/\s*|p/?\s*)(?:maand|mnd|month|mo|week|wk|jaar|jr|year|yr|dag|day|kwartaal|quarter|uur|hour|hr)\b|^\s*(?:p\.?m\.?|pm|p/m|maandelijks|monthly|weekly|wekelijks|jaarlijks|yearly|annually|[x×]\s*\d)(?:$|[^\p{L}])",
+        r"(?i)^\s*(?:(?:per|a|an|each|every|elke|iedere|in\s+de|in\s+the)\s+|/\s*|p/?\s*)(?:maand|mnd|month|mo|week|wk|jaar|jr|year|yr|dag|day|kwartaal|quarter|uur|hour|hr)(?-u:\b)|^\s*(?:p\.?m\.?|pm|p/m|maandelijks|monthly|weekly|wekelijks|jaarlijks|yearly|annually|[x×]\s*\d)(?:$|[^\p{L}])",
     )
 });
 
 static PERIODIC_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)(?:\b(?:lease\p{L}*|leasen|huur\p{L}*|huren|rent\p{L}*|abonnement\p{L}*|subscription|subscribe|termijn\p{L}*|installments?|instalments?|afbetal\p{L}*|maandbedrag|maandprijs|monthly|maandelijks|per\s+maand|per\s+month)\b|\b\d+\s*[x×]\s*$)",
+        r"(?i)(?:(?-u:\b)(?:lease\p{L}*|leasen|huur\p{L}*|huren|rent\p{L}*|abonnement\p{L}*|subscription|subscribe|termijn\p{L}*|installments?|instalments?|afbetal\p{L}*|maandbedrag|maandprijs|monthly|maandelijks|per\s+maand|per\s+month)(?-u:\b)|(?-u:\b)\d+\s*[x×]\s*$)",
     )
 });
 
 static FEE_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)\b(?:\p{L}*kosten|shipping|delivery|postage|porto|verzending|bezorging|fees?|\p{L}*toeslag|surcharge|borg|deposit|statiegeld|administratie\p{L}*|installatie\p{L}*|installation|montage|reparatie\p{L}*|repair|garantie\p{L}*|warranty|verzekering|insurance|handling|charges?|retour\p{L}*|return)\s*[:=]?\s*(?:(?:van|of|is|was|bedraagt|bedragen|kost|costs?|only|maar|slechts|just|extra|a|an|de|het|the|nog|ook|also|wel)\s+)*$",
+        r"(?i)(?-u:\b)(?:\p{L}*kosten|shipping|delivery|postage|porto|verzending|bezorging|fees?|\p{L}*toeslag|surcharge|borg|deposit|statiegeld|administratie\p{L}*|installatie\p{L}*|installation|montage|reparatie\p{L}*|repair|garantie\p{L}*|warranty|verzekering|insurance|handling|charges?|retour\p{L}*|return)\s*[:=]?\s*(?:(?:van|of|is|was|bedraagt|bedragen|kost|costs?|only|maar|slechts|just|extra|a|an|de|het|the|nog|ook|also|wel)\s+)*$",
     )
 });
 
 static FEE_AFTER: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r#"(?i)^[\s'"‘’“”(]*(?:aan\s+|in\s+)?(?:extra\s+)?(?:\p{L}+kosten|verzending|bezorging|porto|\p{L}*toeslag|borg|statiegeld|(?:\p{L}+[- ])?(?:fee|fees|charge|surcharge)|shipping|delivery|postage|handling|deposit|installation|repair|warranty|insurance|admin)\b"#,
+        r#"(?i)^[\s'"‘’“”(]*(?:aan\s+|in\s+)?(?:extra\s+)?(?:\p{L}+kosten|verzending|bezorging|porto|\p{L}*toeslag|borg|statiegeld|(?:\p{L}+[- ])?(?:fee|fees|charge|surcharge)|shipping|delivery|postage|handling|deposit|installation|repair|warranty|insurance|admin)(?-u:\b)"#,
     )
 });
 
 static REFERENCE_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)(?:\b(?:normaal|normaliter|normally|usually|doorgaans|meestal|oorspronkelijk|originally|original\s+price|oude\s+prijs|old\s+price|adviesprijs|advies|rrp|msrp|srp|list\s+price|catalogusprijs|regular\s+price|regularly|reguliere\s+prijs|in\s+plaats\s+van|instead\s+of|i\.?p\.?v\.?|ipv|vergeleken\s+met|compared\s+to|vs\.?|versus)|\(\s*was)\s*:?\s*(?:(?:wel|nog|still)\s+)?$",
+        r"(?i)(?:(?-u:\b)(?:normaal|normaliter|normally|usually|doorgaans|meestal|oorspronkelijk|originally|original\s+price|oude\s+prijs|old\s+price|adviesprijs|advies|rrp|msrp|srp|list\s+price|catalogusprijs|regular\s+price|regularly|reguliere\s+prijs|in\s+plaats\s+van|instead\s+of|i\.?p\.?v\.?|ipv|vergeleken\s+met|compared\s+to|vs\.?|versus)|\(\s*was)\s*:?\s*(?:(?:wel|nog|still)\s+)?$",
     )
 });
 
 /// `was`, `van`, `from` before an amount: a reference price when a new price follows.
-static WAS_BEFORE: LazyLock<Regex> = LazyLock::new(|| re(r"(?i)\b(?:was|van|from)\s*$"));
+static WAS_BEFORE: LazyLock<Regex> = LazyLock::new(|| re(r"(?i)(?-u:\b)(?:was|van|from)\s*$"));
 static NEW_PRICE_AFTER: LazyLock<Regex> =
-    LazyLock::new(|| re(r"(?i)^\s*[,;)]?\s*(?:(?:nu|now|voor|for|naar|to)\b|→|->)"));
+    LazyLock::new(|| re(r"(?i)^\s*[,;)]?\s*(?:(?:nu|now|voor|for|naar|to)(?-u:\b)|→|->)"));
 
 static LOWER_BOUND_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)(?:\b(?:over|above|boven(?:\s+de)?|meer\s+dan|more\s+than|at\s+least|minstens|minimaal|ten\s+minste|ruim|well\s+over|upwards\s+of)|>)\s*$",
+        r"(?i)(?:(?-u:\b)(?:over|above|boven(?:\s+de)?|meer\s+dan|more\s+than|at\s+least|minstens|minimaal|ten\s+minste|ruim|well\s+over|upwards\s+of)|>)\s*$",
     )
 });
 
 static OTHER_AMOUNT: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)\b(?:terugbetaling\p{L}*|terugbetaald|terugstorting|teruggestort|refund\p{L}*|restitutie|compensatie|compensation|\p{L}*vergoeding|tegoed\p{L}*|vouchers?|waardebon\p{L}*|cadeaubon\p{L}*|cadeaukaart\p{L}*|gift\s?cards?|coupons?|inruil\p{L}*|trade-?in|omzet|revenue|turnover|verlies|loss|losses|schade|damages?|winst|profit|marge|margin|opgehaald|raised|gedoneerd|donated|donati\p{L}*|salaris|salary|loon|bonus|boete|penalty|budget|inleg|aandeel\p{L}*|koers|share\s+price|bod|bid|geboden|inkoopprijs|inkoop|kostprijs|cost\s+price|purchase\s+price|wholesale|groothandelsprijs)\b",
+        r"(?i)(?-u:\b)(?:terugbetaling\p{L}*|terugbetaald|terugstorting|teruggestort|refund\p{L}*|restitutie|compensatie|compensation|\p{L}*vergoeding|tegoed\p{L}*|vouchers?|waardebon\p{L}*|cadeaubon\p{L}*|cadeaukaart\p{L}*|gift\s?cards?|coupons?|inruil\p{L}*|trade-?in|omzet|revenue|turnover|verlies|loss|losses|schade|damages?|winst|profit|marge|margin|opgehaald|raised|gedoneerd|donated|donati\p{L}*|salaris|salary|loon|bonus|boete|penalty|budget|inleg|aandeel\p{L}*|koers|share\s+price|bod|bid|geboden|inkoopprijs|inkoop|kostprijs|cost\s+price|purchase\s+price|wholesale|groothandelsprijs)(?-u:\b)",
     )
 });
 
@@ -326,7 +327,7 @@ static OTHER_AMOUNT: LazyLock<Regex> = LazyLock::new(|| {
 /// Dutch compounds (`wandbeugel`, `kabeltje`) match by their last part.
 static ACCESSORY: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)\b(?:\p{L}*(?:beugel|hoes|hoesje|kabel|snoer|oplader|lader|houder|bandje|filter|borstel|stofzak|folie|adapter|adaptor|stekker|accu|batterij|onderdeel|onderdelen|toebehoren|bediening|cartridge|helm|zadel|pomp)(?:s|en|je|jes|tje|tjes)?|case|cases|cover|covers|sleeve|sleeves|cable|cables|charger|chargers|mount|mounts|bracket|brackets|stand|stands|strap|straps|band|bands|remote|remotes|battery|batteries|dock|docks|docking\s+station|hub|plug|plugs|screen\s?protectors?|protectors?|tips|eartips|ear\s+tips|brush|brushes|bag|bags|parts|spare|spares|accessory|accessories|accessoire|accessoires|pen|stylus|soundbar|subwoofer|ink|toner|capsules|pods|refill|refills|navulling|lock|saddle|pump|lens|skin|skins|bumper|sticker|stickers|keyboard|toetsenbord|mouse|muis|upgrade|licentie|license|licence|tas|tasje)\b",
+        r"(?i)(?-u:\b)(?:\p{L}*(?:beugel|hoes|hoesje|kabel|snoer|oplader|lader|houder|bandje|filter|borstel|stofzak|folie|adapter|adaptor|stekker|accu|batterij|onderdeel|onderdelen|toebehoren|bediening|cartridge|helm|zadel|pomp)(?:s|en|je|jes|tje|tjes)?|case|cases|cover|covers|sleeve|sleeves|cable|cables|charger|chargers|mount|mounts|bracket|brackets|stand|stands|strap|straps|band|bands|remote|remotes|battery|batteries|dock|docks|docking\s+station|hub|plug|plugs|screen\s?protectors?|protectors?|tips|eartips|ear\s+tips|brush|brushes|bag|bags|parts|spare|spares|accessory|accessories|accessoire|accessoires|pen|stylus|soundbar|subwoofer|ink|toner|capsules|pods|refill|refills|navulling|lock|saddle|pump|lens|skin|skins|bumper|sticker|stickers|keyboard|toetsenbord|mouse|muis|upgrade|licentie|license|licence|tas|tasje)(?-u:\b)",
     )
 });
 
@@ -341,15 +342,15 @@ static ACCESSORY_LINK: LazyLock<Regex> = LazyLock::new(|| {
 /// (`de reparatie van mijn Vista 55 kostte €250`).
 static SERVICE: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)\b(?:repairs?|reparatie\p{L}*|installatie\p{L}*|installation|montage|service|onderhoud|maintenance|verzending|shipping|bezorging|delivery|garantie\p{L}*|warranty|verzekering|insurance|kalibratie|calibration)\b",
+        r"(?i)(?-u:\b)(?:repairs?|reparatie\p{L}*|installatie\p{L}*|installation|montage|service|onderhoud|maintenance|verzending|shipping|bezorging|delivery|garantie\p{L}*|warranty|verzekering|insurance|kalibratie|calibration)(?-u:\b)",
     )
 });
 
 /// A private sale: a first-person possessive and a selling verb in the same clause
 /// (`I sold my Vista 55 for €600`, `heb mijn Vista 55 verkocht voor €600`).
-static PERSONAL: LazyLock<Regex> = LazyLock::new(|| re(r"(?i)\b(?:mijn|my|m'n)\b"));
+static PERSONAL: LazyLock<Regex> = LazyLock::new(|| re(r"(?i)(?-u:\b)(?:mijn|my|m'n)(?-u:\b)"));
 static SELLING: LazyLock<Regex> =
-    LazyLock::new(|| re(r"(?i)\b(?:verkocht|verkoop|verkopen|sold|sell|selling)\b"));
+    LazyLock::new(|| re(r"(?i)(?-u:\b)(?:verkocht|verkoop|verkopen|sold|sell|selling)(?-u:\b)"));
 
 /// `voor de hoesjes` right after a price: the price is the accessory's.
 static ACCESSORY_AFTER: LazyLock<Regex> = LazyLock::new(|| {
@@ -361,45 +362,46 @@ static ACCESSORY_AFTER: LazyLock<Regex> = LazyLock::new(|| {
 /// Other brands and shops: a price next to them is theirs.
 static COMPETITOR: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)\b(?:samsung|lg|sony|philips|panasonic|tcl|hisense|toshiba|loewe|apple|iphone|ipad|macbook|airpods|google|oneplus|xiaomi|huawei|oppo|realme|motorola|nokia|lenovo|hp|dell|asus|acer|msi|razer|microsoft|bose|jbl|sennheiser|jabra|marshall|sonos|garmin|fitbit|withings|suunto|amazfit|dyson|irobot|roomba|roborock|ecovacs|eufy|miele|bosch|siemens|aeg|rowenta|tefal|nespresso|delonghi|krups|braun|canon|nikon|fujifilm|gopro|dji|nintendo|playstation|xbox|logitech|anker|belkin|coolblue|bol\.com|mediamarkt|media\s+markt|amazon|bcc|alternate|megekko|azerty|wehkamp|currys|argos|best\s?buy|walmart|costco|saturn|fnac|darty|boulanger|euronics|aliexpress|temu|lidl|aldi|kruidvat|blokker|hema|ikea|zalando|elders|elsewhere|concurrent\p{L}*|competitors?|competition|andere\s+(?:winkels?|webshops?|shops?|retailers?|aanbieders?|merken?)|other\s+(?:stores?|shops?|retailers?|brands?|sellers?)|another\s+(?:store|shop|retailer|brand|seller))\b",
+        r"(?i)(?-u:\b)(?:samsung|lg|sony|philips|panasonic|tcl|hisense|toshiba|loewe|apple|iphone|ipad|macbook|airpods|google|oneplus|xiaomi|huawei|oppo|realme|motorola|nokia|lenovo|hp|dell|asus|acer|msi|razer|microsoft|bose|jbl|sennheiser|jabra|marshall|sonos|garmin|fitbit|withings|suunto|amazfit|dyson|irobot|roomba|roborock|ecovacs|eufy|miele|bosch|siemens|aeg|rowenta|tefal|nespresso|delonghi|krups|braun|canon|nikon|fujifilm|gopro|dji|nintendo|playstation|xbox|logitech|anker|belkin|coolblue|bol\.com|mediamarkt|media\s+markt|amazon|bcc|alternate|megekko|azerty|wehkamp|currys|argos|best\s?buy|walmart|costco|saturn|fnac|darty|boulanger|euronics|aliexpress|temu|lidl|aldi|kruidvat|blokker|hema|ikea|zalando|elders|elsewhere|concurrent\p{L}*|competitors?|competition|andere\s+(?:winkels?|webshops?|shops?|retailers?|aanbieders?|merken?)|other\s+(?:stores?|shops?|retailers?|brands?|sellers?)|another\s+(?:store|shop|retailer|brand|seller))(?-u:\b)",
     )
 });
 
 /// Second-hand and other-condition sales: the price is not the catalogue price.
 static SECOND_HAND: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)(?:\b(?:tweedehands|2e\s?hands|2de\s?hands|2dehands(?:\.be)?|tweede\s?hands|second[- ]?hand|pre-?owned|refurbished|refurb|gerefurbished|gereviseerd|renewed|opgeknapt|b-?keuze|b-?grade|showmodel(?:len)?|demomodel(?:len)?|demo[- ]model|ex-?demo|open[- ]?box|te\s+koop|for\s+sale|marktplaats|ebay|vinted|marketplace|craigslist|gumtree|vraagprijs|asking\s+price|n\.?o\.?t\.?k|or\s+best\s+offer|bieden\s+vanaf|alleen\s+ophalen|pick-?up\s+only|zgan|z\.g\.a\.n|zo\s+goed\s+als\s+nieuw|like\s+new|als\s+nieuw|in\s+(?:goede|nette|prima|perfecte)\s+staat|in\s+(?:good|great|mint|excellent)\s+condition|gebruikte|beschadigde?|damaged|defecte|kapotte|voor\s+onderdelen|for\s+parts|(?:weinig|nauwelijks|amper|licht|kort)\s+gebruikt|(?:barely|lightly|gently|hardly|slightly)\s+used|used\s+(?:one|unit|model|item|condition)|(?:a|an|my|this)\s+used|(?:sold|selling|sell|verkocht|verkoop|verkopen)\s+(?:\p{L}+\s+){0,2}(?:my|mijn|m'n|our|onze)|(?:mijn|my|m'n)\s+(?:oude|old|vorige|previous|former)|\d+\s*jaar\s+oude?|\p{L}+-year-old|\d+[- ]years?[- ]old)\b)",
+        r"(?i)(?:(?-u:\b)(?:tweedehands|2e\s?hands|2de\s?hands|2dehands(?:\.be)?|tweede\s?hands|second[- ]?hand|pre-?owned|refurbished|refurb|gerefurbished|gereviseerd|renewed|opgeknapt|b-?keuze|b-?grade|showmodel(?:len)?|demomodel(?:len)?|demo[- ]model|ex-?demo|open[- ]?box|te\s+koop|for\s+sale|marktplaats|ebay|vinted|marketplace|craigslist|gumtree|vraagprijs|asking\s+price|n\.?o\.?t\.?k|or\s+best\s+offer|bieden\s+vanaf|alleen\s+ophalen|pick-?up\s+only|zgan|z\.g\.a\.n|zo\s+goed\s+als\s+nieuw|like\s+new|als\s+nieuw|in\s+(?:goede|nette|prima|perfecte)\s+staat|in\s+(?:good|great|mint|excellent)\s+condition|gebruikte|beschadigde?|damaged|defecte|kapotte|voor\s+onderdelen|for\s+parts|(?:weinig|nauwelijks|amper|licht|kort)\s+gebruikt|(?:barely|lightly|gently|hardly|slightly)\s+used|used\s+(?:one|unit|model|item|condition)|(?:a|an|my|this)\s+used|(?:sold|selling|sell|verkocht|verkoop|verkopen)\s+(?:\p{L}+\s+){0,2}(?:my|mijn|m'n|our|onze)|(?:mijn|my|m'n)\s+(?:oude|old|vorige|previous|former)|\d+\s*jaar\s+oude?|\p{L}+-year-old|\d+[- ]years?[- ]old)(?-u:\b))",
     )
 });
 
 /// A conjunction that starts a new clause with its own subject.
 static CONJUNCTION: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)\b(?:but|terwijl|while|whereas|want|omdat|because|although|hoewel|though|however|echter)\b",
+        r"(?i)(?-u:\b)(?:but|terwijl|while|whereas|want|omdat|because|although|hoewel|though|however|echter)(?-u:\b)",
     )
 });
 
 /// Clause breaks inside a sentence.
 static CLAUSE_BREAK: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i),\s|;|\s[-–—]\s|\s(?:but|terwijl|while|whereas|want|omdat|because|although|hoewel|though|however|echter)\b",
+        r"(?i),\s|;|\s[-–—]\s|\s(?:but|terwijl|while|whereas|want|omdat|because|although|hoewel|though|however|echter)(?-u:\b)",
     )
 });
 
 /// Words that point a sentence at some other item than the product just named.
-static OTHER_SUBJECT: LazyLock<Regex> =
-    LazyLock::new(|| re(r"(?i)\b(?:vorige|previous|oude|old|andere|other|another|former|ex)\b"));
+static OTHER_SUBJECT: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"(?i)(?-u:\b)(?:vorige|previous|oude|old|andere|other|another|former|ex)(?-u:\b)")
+});
 
 /// A negation right before price-error talk: `geen prijsfout`, `not a pricing error`.
 static NEGATION_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)\b(?:geen|no|not|niet|nee|never|nooit|zonder|without|isn'?t|wasn'?t|geen\s+sprake\s+van)\s+(?:(?:a|an|een|de|het|the|echte|real|sprake|van|enige|any|sign|teken|of|sprake)\s+)*[#\[(]?$",
+        r"(?i)(?-u:\b)(?:geen|no|not|niet|nee|never|nooit|zonder|without|isn'?t|wasn'?t|geen\s+sprake\s+van)\s+(?:(?:a|an|een|de|het|the|echte|real|sprake|van|enige|any|sign|teken|of|sprake)\s+)*[#\[(]?$",
     )
 });
 
 /// A plain no at the start of the sentence that answers a question.
 static ANSWER_NO: LazyLock<Regex> =
-    LazyLock::new(|| re(r"(?i)^\s*(?:nee|no|nope|niet\s+echt|not\s+really|helaas\s+niet)\b"));
+    LazyLock::new(|| re(r"(?i)^\s*(?:nee|no|nope|niet\s+echt|not\s+really|helaas\s+niet)(?-u:\b)"));
 
 /// Words before a `.` that do not end a sentence.
 const ABBREVIATIONS: &[&str] = &[

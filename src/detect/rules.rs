@@ -1,25 +1,79 @@
-//! Rule packs as data: TOML files of lexicon rules, loaded and validated as a whole.
+//! Rule packs as data: TOML files of lexicon rules and shared word sets, loaded and
+//! validated as a whole.
 //!
 //! A pack is one file:
 //!
 //! ```toml
 //! [pack]
 //! name = "complaint"
-//! negations = ["geen", "no", "not"]     # words that cancel a negatable rule just before it
+//! negations = ["geen", "no", "not"]     # words that cancel a negatable rule (and any exception) just before it
+//!
+//! [sets]                                 # word sets any pack may use as `$name`
+//! secrecy = ["nog geheim", "not public yet", "hou het voor je*"]
 //!
 //! [[rule]]
 //! id = "complaint.delivery"
 //! category = "reputation.complaint"
 //! weight = 60                  # 0-100; a rule fires at 50 or more, context included
 //! languages = ["nl", "en"]     # informational: detection never depends on the lang hint
-//! terms = ["niet geleverd", "never arrived", "klacht*"]   # `*` at an end: prefix/suffix match
-//! context = ["bestelling", "$brand"]   # strengthen within `window` tokens; `$brand` = company names and handles
+//! terms = ["niet geleverd", "never arrived", "klacht*", "wacht* .. op"]
+//! context = ["bestelling", "$brand"]   # strengthen within `window` tokens
 //! context_weight = 20
 //! window = 8
 //! exceptions = ["geen klacht*"]        # a match with one of these within `window` tokens is cancelled
+//! unless = ["$insider_source"]         # ... and with one of these anywhere in the post
 //! negatable = true
+//! requires = ["$secrecy"]              # one of these must occur, else the rule never fires
+//! requires_window = 12                 # ... within this many tokens (default: anywhere in the post)
+//! about_company = "sentence"           # the term's sentence ("post": the post) must mention the company
 //! roles = ["public"]                   # only for these account roles (default: all)
 //! ```
+//!
+//! # Words
+//!
+//! Every word list (`terms`, `context`, `exceptions`, `unless`, `requires`, sets) holds literals
+//! that are folded exactly like post text (`crate::normalize`), so `Prijsföut`,
+//! `PRIJSFOUT` and `p r i j s f o u t` are one word. A literal matches whole tokens;
+//! a `*` at an end opens that end (`klacht*` matches `klachten`, `*cijfers` matches
+//! `jaarcijfers`). A literal with ` .. ` between parts is a *gapped phrase*: its parts
+//! occur in order with at most [`MAX_PHRASE_GAP`] tokens between neighbours
+//! (`neemt .. over` matches "neemt webshop Klikstore over"), which is how separable
+//! Dutch verbs and fixed frames are written.
+//!
+//! `$name` refers to a set from the `[sets]` table of any loaded pack (sets may refer
+//! to other sets); a `$` before anything but a letter is literal (`$*`: a dollar amount). Three names are built in and come from the company profile:
+//! `$brand` (the company and brand names, also inside `@handles` and `#hashtags`),
+//! `$product` (catalogue names and aliases) and `$company` (either of those, or a
+//! handle of one of the company's own accounts). They are allowed in `context` and
+//! `requires`, not in `terms` or `exceptions`.
+//!
+//! # How a rule fires
+//!
+//! For every occurrence of a term, in this order: the account role must be in
+//! `roles`; with `about_company`, a `$company` mention must be in the term's sentence
+//! or anywhere in the post; a negation word of the pack within three tokens before
+//! the term, in its sentence, cancels a `negatable` rule (unless the term itself
+//! starts with a negation: "no reply"); an exception within `window` tokens, or an
+//! `unless` word anywhere, cancels it (but a negated exception does not count: "not
+//! published yet" is no sign of publication); with `requires`, one of its words must be within `requires_window` tokens (or
+//! anywhere); then `weight`, plus `context_weight` when a context word is within
+//! `window` tokens and in the term's sentence, must reach [`FIRE_THRESHOLD`]. A weight below the threshold thus
+//! makes the context mandatory: that is a two-part rule with a boost, `requires` is a
+//! two-part rule with a gate. Sentences end at `.`, `!` or `?` before a space, and at
+//! line breaks.
+//!
+//! Rules of category `leak.pricing` never fire alone: they are price-error talk that
+//! the pricing detector ties to a catalogue product (and their negated or excepted
+//! occurrences are denials).
+//!
+//! # Embargoed results
+//!
+//! An embargoed term (profile `embargo`) before its moment is `leak.confidential`. When
+//! the term itself contains a term of a `leak.financial` rule (`Q4-cijfers` holds
+//! `*cijfers`, `FY26 results` holds `results`), it is results-like and also gives a
+//! `leak.financial` finding (`financial.embargoed_results`): unpublished figures are
+//! insider information whoever posts them. The financial pack is thus the one place
+//! that says what results-like means.
 //!
 //! Built-in packs ship in `rules/` and are compiled in; operators add directories of
 //! their own. Every error is reported with file and line, and a rule set with an error
@@ -27,16 +81,26 @@
 
 use crate::verdict::{AccountRole, Category};
 use serde::Deserialize;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 /// The threshold a lexicon rule's weight plus context must reach to fire.
 pub const FIRE_THRESHOLD: u16 = 50;
 /// Default context and exception window, in tokens.
 pub const DEFAULT_WINDOW: u16 = 6;
+/// Most tokens allowed between neighbouring parts of a gapped phrase (`a .. b`).
+pub const MAX_PHRASE_GAP: u32 = 3;
+/// The separator of the parts of a gapped phrase.
+pub const PHRASE_GAP: &str = " .. ";
+/// Set names the engine fills from the company profile.
+pub const PROFILE_SETS: [&str; 3] = ["$brand", "$product", "$company"];
+/// How deep sets may refer to other sets.
+const MAX_SET_DEPTH: usize = 8;
 
 /// The built-in packs, shipped as data files in `rules/`.
 pub const BUILTIN_PACKS: &[(&str, &str)] = &[
     ("rules/abuse.toml", include_str!("../../rules/abuse.toml")),
+    ("rules/common.toml", include_str!("../../rules/common.toml")),
     (
         "rules/complaint.toml",
         include_str!("../../rules/complaint.toml"),
@@ -64,6 +128,8 @@ pub const BUILTIN_PACKS: &[(&str, &str)] = &[
 #[serde(deny_unknown_fields)]
 struct RawPack {
     pack: RawPackHeader,
+    #[serde(default)]
+    sets: BTreeMap<String, Vec<String>>,
     #[serde(default, rename = "rule")]
     rules: Vec<toml::Spanned<RawRule>>,
 }
@@ -71,6 +137,7 @@ struct RawPack {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawPackHeader {
+    #[allow(dead_code)] // informational, like `languages`
     name: String,
     #[serde(default)]
     negations: Vec<String>,
@@ -94,12 +161,30 @@ struct RawRule {
     #[serde(default)]
     exceptions: Vec<String>,
     #[serde(default)]
+    unless: Vec<String>,
+    #[serde(default)]
     negatable: bool,
+    #[serde(default)]
+    requires: Vec<String>,
+    #[serde(default)]
+    requires_window: Option<u16>,
+    #[serde(default)]
+    about_company: Option<String>,
     #[serde(default)]
     roles: Vec<String>,
 }
 
-/// A validated lexicon rule.
+/// Where a company mention must be for a rule with `about_company`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CompanyScope {
+    /// Anywhere in the post.
+    Post,
+    /// In the sentence of the term.
+    Sentence,
+}
+
+/// A validated lexicon rule, with every `$set` of the packs expanded (the profile
+/// sets `$brand`, `$product` and `$company` stay as written).
 #[derive(Debug, Clone)]
 pub struct LexiconRule {
     pub id: String,
@@ -111,8 +196,19 @@ pub struct LexiconRule {
     pub context_weight: u8,
     pub window: u16,
     pub exceptions: Vec<String>,
-    /// Negation words of the rule's pack, when the rule is negatable.
+    /// Words that cancel the rule anywhere in the post.
+    pub unless: Vec<String>,
+    /// Negation words of the rule's pack: they cancel a term of a negatable rule and
+    /// any exception or `unless` word, one to three tokens after them.
     pub negations: Vec<String>,
+    /// Whether a negation just before a term cancels it.
+    pub negatable: bool,
+    /// One of these must occur for the rule to fire; empty means no requirement.
+    pub requires: Vec<String>,
+    /// How near (in tokens) a `requires` word must be; `None` means anywhere.
+    pub requires_window: Option<u16>,
+    /// Whether, and where, the post must mention the company.
+    pub about_company: Option<CompanyScope>,
     /// Empty means every role.
     pub roles: Vec<AccountRole>,
     /// Where it was defined, for explanations: `file:line`.
@@ -130,6 +226,13 @@ impl LexiconRule {
 #[error("rule packs did not load ({} problems):\n  - {}", problems.len(), problems.join("\n  - "))]
 pub struct RulePackError {
     pub problems: Vec<String>,
+}
+
+/// One pack file, parsed but with its `$set` references not yet expanded.
+struct ParsedPack {
+    rules: Vec<LexiconRule>,
+    /// Set name (with `$`) to its words and `file:line` of the `[sets]` table.
+    sets: Vec<(String, Vec<String>, String)>,
 }
 
 /// Loads the built-in packs and every `*.toml` in `extra_dirs`.
@@ -150,14 +253,80 @@ pub fn load_packs(extra_dirs: &[PathBuf]) -> Result<Vec<LexiconRule>, RulePackEr
             Err(problem) => problems.push(problem),
         }
     }
-    let mut rules = Vec::new();
+    let mut packs = Vec::new();
     for (name, text) in &sources {
-        match parse_pack(name, text) {
-            Ok(mut pack_rules) => rules.append(&mut pack_rules),
+        match parse_pack_file(name, text) {
+            Ok(pack) => packs.push(pack),
             Err(mut pack_problems) => problems.append(&mut pack_problems),
         }
     }
-    let mut seen = std::collections::HashMap::new();
+    let rules = resolve(packs, &mut problems);
+    if problems.is_empty() {
+        Ok(rules)
+    } else {
+        Err(RulePackError { problems })
+    }
+}
+
+/// Parses one pack on its own: its `$set` references may only use its own sets.
+///
+/// # Errors
+///
+/// Every problem in the file, as `file:line: message`.
+pub fn parse_pack(name: &str, text: &str) -> Result<Vec<LexiconRule>, Vec<String>> {
+    let pack = parse_pack_file(name, text)?;
+    let mut problems = Vec::new();
+    let rules = resolve(vec![pack], &mut problems);
+    if problems.is_empty() {
+        Ok(rules)
+    } else {
+        Err(problems)
+    }
+}
+
+/// Merges the sets of all packs, expands every `$set` reference and checks rule ids
+/// are unique.
+fn resolve(packs: Vec<ParsedPack>, problems: &mut Vec<String>) -> Vec<LexiconRule> {
+    let mut sets: HashMap<String, (Vec<String>, String)> = HashMap::new();
+    let mut rules = Vec::new();
+    for pack in packs {
+        for (name, words, origin) in pack.sets {
+            if PROFILE_SETS.contains(&name.as_str()) {
+                problems.push(format!(
+                    "{origin}: set `{name}` is built in (filled from the profile)"
+                ));
+            } else if let Some((_, first)) = sets.get(&name) {
+                problems.push(format!(
+                    "{origin}: set `{name}` is already defined at {first}"
+                ));
+            } else {
+                sets.insert(name, (words, origin));
+            }
+        }
+        rules.extend(pack.rules);
+    }
+    for rule in &mut rules {
+        let origin = rule.origin.clone();
+        let id = rule.id.clone();
+        let mut expand = |field: &str, words: &mut Vec<String>, profile_sets_allowed: bool| {
+            let mut expanded = Vec::with_capacity(words.len());
+            for word in words.iter() {
+                if let Err(message) =
+                    expand_word(word, &sets, profile_sets_allowed, 0, &mut expanded)
+                {
+                    problems.push(format!("{origin}: rule `{id}`: {field}: {message}"));
+                }
+            }
+            expanded.dedup();
+            *words = expanded;
+        };
+        expand("terms", &mut rule.terms, false);
+        expand("context", &mut rule.context, true);
+        expand("exceptions", &mut rule.exceptions, false);
+        expand("unless", &mut rule.unless, false);
+        expand("requires", &mut rule.requires, true);
+    }
+    let mut seen = HashMap::new();
     for rule in &rules {
         if let Some(first) = seen.insert(rule.id.clone(), rule.origin.clone()) {
             problems.push(format!(
@@ -166,11 +335,48 @@ pub fn load_packs(extra_dirs: &[PathBuf]) -> Result<Vec<LexiconRule>, RulePackEr
             ));
         }
     }
-    if problems.is_empty() {
-        Ok(rules)
-    } else {
-        Err(RulePackError { problems })
+    rules
+}
+
+fn expand_word(
+    word: &str,
+    sets: &HashMap<String, (Vec<String>, String)>,
+    profile_sets_allowed: bool,
+    depth: usize,
+    out: &mut Vec<String>,
+) -> Result<(), String> {
+    if !is_set_reference(word) {
+        out.push(word.to_string());
+        return Ok(());
     }
+    if PROFILE_SETS.contains(&word) {
+        if !profile_sets_allowed {
+            return Err(format!(
+                "`{word}` is filled from the profile and only allowed in context and requires"
+            ));
+        }
+        out.push(word.to_string());
+        return Ok(());
+    }
+    if depth >= MAX_SET_DEPTH {
+        return Err(format!(
+            "set `{word}` nests deeper than {MAX_SET_DEPTH} (a cycle?)"
+        ));
+    }
+    let (words, _) = sets
+        .get(word)
+        .ok_or_else(|| format!("unknown set `{word}`"))?;
+    for inner in words {
+        expand_word(inner, sets, profile_sets_allowed, depth + 1, out)?;
+    }
+    Ok(())
+}
+
+/// `$name` (a letter or `_` after the `$`) names a set; `$*` or `$5` is a literal.
+fn is_set_reference(word: &str) -> bool {
+    word.strip_prefix('$')
+        .and_then(|name| name.chars().next())
+        .is_some_and(|first| first.is_ascii_alphabetic() || first == '_')
 }
 
 fn read_pack_dir(dir: &Path) -> Result<Vec<(String, String)>, String> {
@@ -199,17 +405,56 @@ fn line_of(text: &str, offset: usize) -> usize {
     text[..offset.min(text.len())].matches('\n').count() + 1
 }
 
-/// Parses one pack file.
-///
-/// # Errors
-///
-/// Every problem in the file, as `file:line: message`.
-pub fn parse_pack(name: &str, text: &str) -> Result<Vec<LexiconRule>, Vec<String>> {
+/// The problem with one written literal, if any: a literal or each part of a gapped
+/// phrase must keep some text after folding.
+fn literal_problem(word: &str) -> Option<String> {
+    if is_set_reference(word) {
+        return None;
+    }
+    let parts: Vec<&str> = word.split(PHRASE_GAP).collect();
+    for part in &parts {
+        let part = part.trim();
+        let core = part.trim_matches('*');
+        let one_letter = core.chars().count() == 1 && core.chars().all(char::is_alphanumeric);
+        if core.len() != part.len() && one_letter {
+            return Some(format!(
+                "`{word}` opens a one-letter literal with `*`: it would match almost anything"
+            ));
+        }
+        if crate::normalize::normalize(core).text.is_empty() {
+            return Some(if parts.len() > 1 {
+                format!("phrase `{word}` has a part that is empty after normalisation")
+            } else {
+                format!("term `{word}` is empty after normalisation")
+            });
+        }
+    }
+    None
+}
+
+fn parse_pack_file(name: &str, text: &str) -> Result<ParsedPack, Vec<String>> {
     let pack: RawPack = toml::from_str(text).map_err(|error| {
         let line = error.span().map_or(0, |span| line_of(text, span.start));
         vec![format!("{name}:{line}: {}", error.message())]
     })?;
     let mut problems = Vec::new();
+    let sets_line = text
+        .lines()
+        .position(|line| line.trim() == "[sets]")
+        .map_or(0, |index| index + 1);
+    let mut sets = Vec::new();
+    for (set_name, words) in pack.sets {
+        let origin = format!("{name}:{sets_line}");
+        if words.is_empty() {
+            problems.push(format!("{origin}: set `{set_name}` is empty"));
+        }
+        for word in &words {
+            if let Some(problem) = literal_problem(word) {
+                problems.push(format!("{origin}: set `{set_name}`: {problem}"));
+            }
+        }
+        sets.push((format!("${set_name}"), words, origin));
+    }
     let mut rules = Vec::new();
     for spanned in pack.rules {
         let line = line_of(text, spanned.span().start);
@@ -234,10 +479,16 @@ pub fn parse_pack(name: &str, text: &str) -> Result<Vec<LexiconRule>, Vec<String
         if raw.terms.is_empty() {
             problem("has no terms".to_string());
         }
-        for term in raw.terms.iter().chain(&raw.context).chain(&raw.exceptions) {
-            let core = term.trim_matches('*');
-            if crate::normalize::normalize(core).text.is_empty() {
-                problem(format!("term `{term}` is empty after normalisation"));
+        for word in raw
+            .terms
+            .iter()
+            .chain(&raw.context)
+            .chain(&raw.exceptions)
+            .chain(&raw.unless)
+            .chain(&raw.requires)
+        {
+            if let Some(message) = literal_problem(word) {
+                problem(message);
             }
         }
         if u16::from(raw.weight) < FIRE_THRESHOLD && raw.context.is_empty() {
@@ -246,6 +497,20 @@ pub fn parse_pack(name: &str, text: &str) -> Result<Vec<LexiconRule>, Vec<String
                 raw.weight
             ));
         }
+        if raw.requires_window.is_some() && raw.requires.is_empty() {
+            problem("has requires_window but no requires".to_string());
+        }
+        let about_company = match raw.about_company.as_deref() {
+            None => None,
+            Some("post") => Some(CompanyScope::Post),
+            Some("sentence") => Some(CompanyScope::Sentence),
+            Some(other) => {
+                problem(format!(
+                    "about_company `{other}` must be \"post\" or \"sentence\""
+                ));
+                None
+            }
+        };
         let mut roles = Vec::new();
         for role in &raw.roles {
             match role.as_str() {
@@ -269,18 +534,18 @@ pub fn parse_pack(name: &str, text: &str) -> Result<Vec<LexiconRule>, Vec<String
             context_weight: raw.context_weight,
             window: raw.window.unwrap_or(DEFAULT_WINDOW),
             exceptions: raw.exceptions,
-            negations: if raw.negatable {
-                pack.pack.negations.clone()
-            } else {
-                Vec::new()
-            },
+            unless: raw.unless,
+            negations: pack.pack.negations.clone(),
+            negatable: raw.negatable,
+            requires: raw.requires,
+            requires_window: raw.requires_window,
+            about_company,
             roles,
             origin,
         });
     }
-    let _ = &pack.pack.name;
     if problems.is_empty() {
-        Ok(rules)
+        Ok(ParsedPack { rules, sets })
     } else {
         Err(problems)
     }
@@ -304,6 +569,16 @@ mod tests {
                 rules.iter().any(|rule| rule.category == category),
                 "no built-in rule for {category}"
             );
+        }
+        for rule in &rules {
+            for word in rule
+                .terms
+                .iter()
+                .chain(&rule.exceptions)
+                .chain(&rule.unless)
+            {
+                assert!(!is_set_reference(word), "{}: unexpanded {word}", rule.id);
+            }
         }
     }
 
@@ -342,5 +617,94 @@ roles = ["alien"]
         let pack = "[pack]\nname = \"x\"\n[[rule]]\nid = \"a\"\ncategory = \"reputation.abuse\"\nweight = 60\nterms = [\"x\"]\nwieght = 3\n";
         let problems = parse_pack("typo.toml", pack).unwrap_err();
         assert!(problems[0].contains("wieght"), "{problems:?}");
+    }
+
+    #[test]
+    fn sets_expand_in_every_word_list_and_nest() {
+        let pack = r#"[pack]
+name = "s"
+
+[sets]
+quiet = ["nog geheim", "$hush"]
+hush = ["ssst"]
+cuts = ["ontslag*"]
+
+[[rule]]
+id = "a"
+category = "leak.financial"
+weight = 60
+terms = ["$cuts", "layoffs"]
+requires = ["$quiet", "$company"]
+requires_window = 12
+about_company = "sentence"
+"#;
+        let rules = parse_pack("s.toml", pack).unwrap();
+        assert_eq!(rules[0].terms, ["ontslag*", "layoffs"]);
+        assert_eq!(rules[0].requires, ["nog geheim", "ssst", "$company"]);
+        assert_eq!(rules[0].requires_window, Some(12));
+        assert_eq!(rules[0].about_company, Some(CompanyScope::Sentence));
+    }
+
+    #[test]
+    fn sets_are_shared_between_packs() {
+        let first = parse_pack_file(
+            "a.toml",
+            "[pack]\nname = \"a\"\n[sets]\nquiet = [\"nog geheim\"]\n",
+        )
+        .unwrap();
+        let second = parse_pack_file(
+            "b.toml",
+            "[pack]\nname = \"b\"\n[[rule]]\nid = \"r\"\ncategory = \"leak.financial\"\nweight = 60\nterms = [\"fusie\"]\nrequires = [\"$quiet\"]\n",
+        )
+        .unwrap();
+        let mut problems = Vec::new();
+        let rules = resolve(vec![first, second], &mut problems);
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(rules[0].requires, ["nog geheim"]);
+    }
+
+    #[test]
+    fn bad_sets_and_options_are_reported() {
+        let cases = [
+            ("terms = [\"$nope\"]", "unknown set `$nope`"),
+            (
+                "terms = [\"$brand\"]",
+                "only allowed in context and requires",
+            ),
+            (
+                "terms = [\"x\"]\nabout_company = \"always\"",
+                "about_company `always`",
+            ),
+            (
+                "terms = [\"neemt ..  .. over\"]",
+                "has a part that is empty",
+            ),
+            (
+                "terms = [\"x\"]\nrequires_window = 3",
+                "requires_window but no requires",
+            ),
+            ("terms = [\"$loop\"]", "nests deeper"),
+            ("terms = [\"f**\"]", "one-letter literal"),
+        ];
+        for (rule, expected) in cases {
+            let pack = format!(
+                "[pack]\nname = \"x\"\n[sets]\nloop = [\"$loop\"]\n[[rule]]\nid = \"a\"\ncategory = \"reputation.abuse\"\nweight = 60\n{rule}\n"
+            );
+            let problems = parse_pack("x.toml", &pack).unwrap_err();
+            assert!(
+                problems.iter().any(|problem| problem.contains(expected)),
+                "{rule}: {problems:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn profile_sets_cannot_be_redefined() {
+        let problems = parse_pack(
+            "x.toml",
+            "[pack]\nname = \"x\"\n[sets]\nbrand = [\"acme\"]\n",
+        )
+        .unwrap_err();
+        assert!(problems[0].contains("built in"), "{problems:?}");
     }
 }
