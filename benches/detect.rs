@@ -1,4 +1,5 @@
-//! Criterion bench of the per-post path: decode → normalise → detect → score, on a
+//! Criterion bench of the per-post path (decode → normalise → detect → score → alert
+//! record) and of the detection pass alone (normalise → detect → score), on a
 //! typical 300-byte post, with the development profile and with a profile of 100,000
 //! products (names and aliases). Also times building that large rule set.
 
@@ -55,6 +56,15 @@ fn bench(criterion: &mut Criterion) {
     });
     criterion.bench_function("per_post/100k_products", |b| {
         b.iter(|| black_box(large.process(black_box(bytes), now)))
+    });
+    // The detection pass alone (normalise, match, detectors, score) on a decoded
+    // post: issue 3's 20 µs target.
+    let post = postwatch::post::decode(bytes).expect("typical post decodes");
+    criterion.bench_function("detection_pass/dev_profile", |b| {
+        b.iter(|| black_box(small.verdict(black_box(&post))))
+    });
+    criterion.bench_function("detection_pass/100k_products", |b| {
+        b.iter(|| black_box(large.verdict(black_box(&post))))
     });
     criterion.bench_function("decode_only", |b| {
         b.iter(|| black_box(postwatch::post::decode(black_box(bytes))))
