@@ -201,6 +201,12 @@ pub fn decode(bytes: &[u8]) -> Result<Post, DecodeError> {
             },
         )
     })?;
+    // Fast path: a well-formed post deserialises straight into its fields. Anything
+    // else (a missing field, a wrong type) takes the field-by-field path below, which
+    // names the exact problem.
+    if let Ok(wire) = serde_json::from_str::<WirePost>(text) {
+        return build(wire.into_fields());
+    }
     let value: Value = serde_json::from_str(text).map_err(|error| {
         fail(
             None,
@@ -245,13 +251,6 @@ pub fn from_value(value: &Value) -> Result<Post, DecodeError> {
     let Some(post_id) = id.clone() else {
         return Err(fail(InvalidPost::MissingField { field: "id" }));
     };
-    let id_chars = post_id.chars().count();
-    if id_chars == 0 || id_chars > MAX_ID_CHARS {
-        return Err(fail(InvalidPost::BadId {
-            chars: id_chars,
-            limit: MAX_ID_CHARS,
-        }));
-    }
     let required_string = |field: &'static str, value: Option<&Value>| match value {
         None | Some(Value::Null) => Err(fail(InvalidPost::MissingField { field })),
         Some(Value::String(text)) => Ok(text.clone()),
@@ -287,34 +286,117 @@ pub fn from_value(value: &Value) -> Result<Post, DecodeError> {
     let handle = required_string("account.handle", account.get("handle"))?;
     optional_string("account.id", account.get("id"))?;
     optional_string("account.display_name", account.get("display_name"))?;
-    let text = required_string("text", object.get("text"))?;
-    if text.len() > MAX_TEXT_BYTES {
+    build(Fields {
+        id: post_id,
+        platform,
+        kind: optional_string("kind", object.get("kind"))?,
+        handle,
+        text: required_string("text", object.get("text"))?,
+        lang: optional_string("lang", object.get("lang"))?,
+        created_at: required_string("created_at", object.get("created_at"))?,
+        url: optional_string("url", object.get("url"))?,
+        brand: optional_string("brand", object.get("brand"))?,
+    })
+}
+
+/// A post as it arrives, every field of the right JSON type; not yet validated.
+struct Fields {
+    id: String,
+    platform: String,
+    kind: Option<String>,
+    handle: String,
+    text: String,
+    lang: Option<String>,
+    created_at: String,
+    url: Option<String>,
+    brand: Option<String>,
+}
+
+/// The wire shape, for the fast path of `decode`; unknown fields are ignored.
+#[derive(Deserialize)]
+struct WirePost {
+    id: String,
+    platform: String,
+    #[serde(default)]
+    kind: Option<String>,
+    account: WireAccount,
+    text: String,
+    #[serde(default)]
+    lang: Option<String>,
+    created_at: String,
+    #[serde(default)]
+    url: Option<String>,
+    #[serde(default)]
+    brand: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct WireAccount {
+    handle: String,
+    // Informational, but typed: a wrong type makes the message invalid.
+    #[serde(default)]
+    #[allow(dead_code)]
+    id: Option<String>,
+    #[serde(default)]
+    #[allow(dead_code)]
+    display_name: Option<String>,
+}
+
+impl WirePost {
+    fn into_fields(self) -> Fields {
+        Fields {
+            id: self.id,
+            platform: self.platform,
+            kind: self.kind,
+            handle: self.account.handle,
+            text: self.text,
+            lang: self.lang,
+            created_at: self.created_at,
+            url: self.url,
+            brand: self.brand,
+        }
+    }
+}
+
+/// Validates the values of well-typed fields: id length, text size, timestamp, kind.
+fn build(fields: Fields) -> Result<Post, DecodeError> {
+    let fail = |reason| DecodeError {
+        id: Some(fields.id.clone()),
+        reason,
+    };
+    let id_chars = fields.id.chars().count();
+    if id_chars == 0 || id_chars > MAX_ID_CHARS {
+        return Err(fail(InvalidPost::BadId {
+            chars: id_chars,
+            limit: MAX_ID_CHARS,
+        }));
+    }
+    if fields.text.len() > MAX_TEXT_BYTES {
         return Err(fail(InvalidPost::TextTooLarge {
-            size: text.len(),
+            size: fields.text.len(),
             limit: MAX_TEXT_BYTES,
         }));
     }
-    let created_at = required_string("created_at", object.get("created_at"))?;
-    let created_at = DateTime::parse_from_rfc3339(&created_at).map_err(|error| {
+    let created_at = DateTime::parse_from_rfc3339(&fields.created_at).map_err(|error| {
         fail(InvalidPost::BadTimestamp {
             detail: error.to_string(),
         })
     })?;
-    let kind = match optional_string("kind", object.get("kind"))? {
+    let kind = match &fields.kind {
         None => PostKind::Post,
         Some(kind) => serde_json::from_value(Value::String(kind.clone()))
-            .map_err(|_| fail(InvalidPost::BadKind { kind }))?,
+            .map_err(|_| fail(InvalidPost::BadKind { kind: kind.clone() }))?,
     };
     Ok(Post {
-        id: post_id,
-        platform: Platform::parse(&platform),
+        platform: Platform::parse(&fields.platform),
         kind,
-        handle,
-        text,
-        lang: optional_string("lang", object.get("lang"))?,
+        handle: fields.handle,
+        text: fields.text,
+        lang: fields.lang,
         created_at,
-        url: optional_string("url", object.get("url"))?,
-        brand: optional_string("brand", object.get("brand"))?,
+        url: fields.url,
+        brand: fields.brand,
+        id: fields.id,
     })
 }
 
