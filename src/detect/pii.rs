@@ -42,12 +42,20 @@ const NAME_GAP: usize = 40;
 /// longer one (an IBAN beats the phone-like digits inside it, a card beats a BSN).
 /// Hits already in `out` are left alone. The appended hits are sorted by start.
 pub fn find_pii(text: &str, out: &mut Vec<Hit>) {
+    // Counted once for the three detectors that need at least so many digits.
+    let digits = ascii_digit_count(text);
     let mut candidates = Vec::new();
     find_ibans(text, &mut candidates);
-    find_cards(text, &mut candidates);
-    find_bsns(text, &mut candidates);
+    if digits >= CARD_MIN_DIGITS {
+        find_cards(text, &mut candidates);
+    }
+    if digits >= BSN_MIN_DIGITS {
+        find_bsns(text, &mut candidates);
+    }
     find_emails(text, &mut candidates);
-    find_phones(text, &mut candidates);
+    if digits >= PHONE_MIN_DIGITS {
+        find_phones(text, &mut candidates);
+    }
     find_passports(text, &mut candidates);
     find_birthdates(text, &mut candidates);
     find_addresses(text, &mut candidates);
@@ -275,6 +283,13 @@ fn digits_of(text: &str) -> String {
     text.chars().filter(char::is_ascii_digit).collect()
 }
 
+/// How many ASCII digits `text` holds. Phones, cards and BSNs are validated on their
+/// ASCII digits ([`digits_of`]), so a post (or a digit run) with fewer digits than the
+/// shortest valid number cannot hold one: their regex scans are skipped then.
+fn ascii_digit_count(text: &str) -> usize {
+    text.bytes().filter(u8::is_ascii_digit).count()
+}
+
 // ---------------------------------------------------------------------------
 // e-mail
 // ---------------------------------------------------------------------------
@@ -340,6 +355,13 @@ fn inside_url_or_token(text: &str, start: usize) -> bool {
 }
 
 fn find_emails(text: &str, out: &mut Vec<Hit>) {
+    // [`EMAIL`] needs an `@` or an opening bracket (`[at]`, `(at)`, `{at}`, `<at>`).
+    if !text
+        .bytes()
+        .any(|b| matches!(b, b'@' | b'[' | b'(' | b'{' | b'<'))
+    {
+        return;
+    }
     for found in EMAIL.captures_iter(text) {
         let whole = found.get(0).expect("group 0 always matches");
         if inside_url_or_token(text, whole.start()) {
@@ -433,6 +455,28 @@ fn phone_canonical(raw: &str) -> Option<String> {
     dutch_number_ok(national).then(|| format!("31{national}"))
 }
 
+/// Words that say a number is to be called or texted (`ring 07700 900431`).
+static CALL_CONTEXT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)\b(?:ring|call|phone|text|txt|whatsapp|mobile|mob|tel|bel|bellen|sms|app|contact|reach)\b",
+    )
+    .expect("valid call context pattern")
+});
+
+/// A British mobile in national notation (`07700 900431`: `07`, not `070`, 11
+/// digits). It never fits the Dutch plan (Dutch `07…` numbers have 10 digits), and a
+/// bare 11-digit run may be an order number, so it is a phone only right after a
+/// calling word. Canonical form: `44` and the number without its trunk `0`.
+fn uk_mobile_in_context(text: &str, start: usize, raw: &str) -> Option<String> {
+    let digits = digits_of(raw);
+    let plausible = raw.starts_with('0')
+        && digits.len() == 11
+        && digits.starts_with("07")
+        && !digits.starts_with("070");
+    (plausible && CALL_CONTEXT.is_match(before(text, start, CONTEXT_RADIUS)))
+        .then(|| format!("44{}", &digits[1..]))
+}
+
 /// Shrinks `start..end` so it does not begin or end with an unmatched parenthesis.
 fn balance_parentheses(text: &str, mut start: usize, mut end: usize) -> (usize, usize) {
     let span = &text[start..end];
@@ -446,8 +490,17 @@ fn balance_parentheses(text: &str, mut start: usize, mut end: usize) -> (usize, 
     (start, end)
 }
 
+/// The fewest ASCII digits of a phone: [`phone_canonical`] wants a Dutch national
+/// number of `0` + 8 or more (the number plan) or 8 or more after the `+` or `00`
+/// (E.164); [`uk_mobile_in_context`] wants 11.
+const PHONE_MIN_DIGITS: usize = 8;
+
 fn find_phones(text: &str, out: &mut Vec<Hit>) {
     for run in PHONE_RUN.find_iter(text) {
+        // Every span tried lies inside the run: too few digits in it, no phone.
+        if ascii_digit_count(run.as_str()) < PHONE_MIN_DIGITS {
+            continue;
+        }
         let groups = Groups::split(text, run.start(), run.end(), |c| {
             c.is_ascii_digit() || c == '+' || c == '(' || c == ')'
         });
@@ -464,7 +517,8 @@ fn find_phones(text: &str, out: &mut Vec<Hit>) {
                 {
                     return None;
                 }
-                let canonical = phone_canonical(raw)?;
+                let canonical =
+                    phone_canonical(raw).or_else(|| uk_mobile_in_context(text, start, raw))?;
                 Some(pii_hit(
                     "pii.phone",
                     start,
@@ -634,10 +688,28 @@ fn read_iban(text: &str, start: usize, length: usize) -> Option<(usize, String)>
     (complete && !glued).then_some((end, compact))
 }
 
+/// Whether `text` has two ASCII letters followed by two ASCII digits somewhere. Every
+/// IBAN hit starts so: its country code must be in [`IBAN_LENGTHS`] (ASCII letters)
+/// and [`read_iban`] accepts ASCII alphanumerics only. Without it, [`IBAN_START`]
+/// need not run.
+fn has_iban_start(text: &str) -> bool {
+    // Digits first: they are the rarer bytes, so most windows fail at once.
+    text.as_bytes().windows(4).any(|w| {
+        w[3].is_ascii_digit()
+            && w[2].is_ascii_digit()
+            && w[1].is_ascii_alphabetic()
+            && w[0].is_ascii_alphabetic()
+    })
+}
+
 fn find_ibans(text: &str, out: &mut Vec<Hit>) {
+    if !has_iban_start(text) {
+        return;
+    }
     for start_match in IBAN_START.find_iter(text) {
         let start = start_match.start();
-        let Some(length) = iban_length(&text[start..start + 2]) else {
+        // `get`: a case-folded match (`K`, `ſ`) may not end a char at `start + 2`.
+        let Some(length) = text.get(start..start + 2).and_then(iban_length) else {
             continue;
         };
         let Some((end, compact)) = read_iban(text, start, length) else {
@@ -714,8 +786,15 @@ fn card_issuer_ok(digits: &str) -> bool {
     visa || mastercard || amex || discover || maestro || jcb || unionpay || diners
 }
 
+/// The fewest digits of a card number ([`card_issuer_ok`] wants 13 to 19).
+const CARD_MIN_DIGITS: usize = 13;
+
 fn find_cards(text: &str, out: &mut Vec<Hit>) {
     for run in DIGIT_RUN.find_iter(text) {
+        // Every span tried lies inside the run: too few digits in it, no card.
+        if ascii_digit_count(run.as_str()) < CARD_MIN_DIGITS {
+            continue;
+        }
         let groups = Groups::split(text, run.start(), run.end(), |c| c.is_ascii_digit());
         groups.scan(
             |start, end| {
@@ -765,6 +844,9 @@ fn bsn_eleven_proof(digits: &str) -> Option<String> {
         .sum();
     (total != 0 && total % 11 == 0).then_some(nine)
 }
+
+/// The fewest digits of a BSN ([`bsn_eleven_proof`] wants 8 or 9).
+const BSN_MIN_DIGITS: usize = 8;
 
 fn find_bsns(text: &str, out: &mut Vec<Hit>) {
     for number in BSN_NUMBER.find_iter(text) {
@@ -823,7 +905,25 @@ fn letter_digit_switches(token: &str) -> usize {
         .count()
 }
 
+/// Whether `text` has a maximal run of 8 or 9 ASCII uppercase letters and digits with
+/// at least one of each. Only such runs can be hits of [`find_passports`]: a match of
+/// [`DOCUMENT_NUMBER`] has a word boundary at both ends, so no `[A-Z0-9]` byte next to
+/// it, and a hit needs a digit and a letter (the context case checks one, the Dutch
+/// pattern starts with two).
+fn has_document_token(text: &str) -> bool {
+    text.as_bytes()
+        .split(|b| !(b.is_ascii_uppercase() || b.is_ascii_digit()))
+        .any(|run| {
+            (8..=9).contains(&run.len())
+                && run.iter().any(u8::is_ascii_digit)
+                && run.iter().any(u8::is_ascii_uppercase)
+        })
+}
+
 fn find_passports(text: &str, out: &mut Vec<Hit>) {
+    if !has_document_token(text) {
+        return;
+    }
     for token in DOCUMENT_NUMBER.find_iter(text) {
         let value = token.as_str();
         if !value.bytes().any(|b| b.is_ascii_digit()) {

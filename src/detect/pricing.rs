@@ -448,36 +448,42 @@ struct Segments {
 
 impl Segments {
     fn new(text: &str) -> Segments {
-        let chars: Vec<(usize, char)> = text.char_indices().collect();
+        let closing = |c: char| {
+            matches!(
+                c,
+                '.' | '!' | '?' | '…' | '"' | '\'' | '”' | '’' | ')' | '»'
+            )
+        };
         let mut sentences = vec![0];
-        let mut i = 0;
-        while i < chars.len() {
-            let (position, c) = chars[i];
+        // Jumps from one possible break to the next over the bytes, without collecting
+        // the chars: a newline, `.`, `!`, `?`, or 0xE2, which starts `…` (and other
+        // chars, stepped over). Each starts a char: `position` stays on boundaries.
+        let mut position = 0;
+        while let Some(skip) = text.as_bytes()[position..]
+            .iter()
+            .position(|&b| matches!(b, b'\n' | b'.' | b'!' | b'?' | 0xE2))
+        {
+            position += skip;
+            let c = text[position..].chars().next().unwrap_or_default();
             if c == '\n' {
                 sentences.push(position + 1);
-                i += 1;
+                position += 1;
                 continue;
             }
             if matches!(c, '.' | '!' | '?' | '…') {
-                let mut j = i;
-                while j < chars.len()
-                    && matches!(
-                        chars[j].1,
-                        '.' | '!' | '?' | '…' | '"' | '\'' | '”' | '’' | ')' | '»'
-                    )
-                {
-                    j += 1;
-                }
-                let end = chars.get(j).map_or(text.len(), |&(offset, _)| offset);
-                let at_space = chars.get(j).is_none_or(|&(_, next)| next.is_whitespace());
-                let lone_dot = c == '.' && j == i + 1;
+                let run = text[position..]
+                    .find(|c: char| !closing(c))
+                    .unwrap_or(text.len() - position);
+                let end = position + run;
+                let at_space = text[end..].chars().next().is_none_or(char::is_whitespace);
+                let lone_dot = c == '.' && run == 1;
                 if at_space && !(lone_dot && is_abbreviation(&text[..position])) {
                     sentences.push(end);
                 }
-                i = j;
+                position = end;
                 continue;
             }
-            i += 1;
+            position += c.len_utf8();
         }
         let mut clauses = sentences.clone();
         clauses.extend(CLAUSE_BREAK.find_iter(text).map(|found| {
@@ -538,17 +544,24 @@ impl Segments {
 /// Whether the word right before a `.` (the end of `before`) is an abbreviation or a
 /// single letter (`i.p.v.`, `ca.`, `incl.`).
 fn is_abbreviation(before: &str) -> bool {
-    let word: String = before
-        .chars()
+    let word_start = before
+        .char_indices()
         .rev()
-        .take_while(|c| c.is_alphabetic())
-        .collect();
-    let length = word.chars().count();
-    if length == 0 {
-        return false;
+        .take_while(|&(_, c)| c.is_alphabetic())
+        .last()
+        .map_or(before.len(), |(at, _)| at);
+    let word = &before[word_start..];
+    let mut chars = word.chars();
+    match (chars.next(), chars.next()) {
+        (None, _) => false,
+        (Some(_), None) => true,
+        // Comparing ASCII-case-insensitively is exact (and allocates nothing): the
+        // abbreviations are ASCII, and the only non-ASCII char whose lowercase is
+        // ASCII is the Kelvin sign (`k`, in none of them).
+        _ => ABBREVIATIONS
+            .iter()
+            .any(|abbreviation| word.eq_ignore_ascii_case(abbreviation)),
     }
-    let word: String = word.chars().rev().collect::<String>().to_lowercase();
-    length == 1 || ABBREVIATIONS.contains(&word.as_str())
 }
 
 /// A number read from its written form.
@@ -618,10 +631,30 @@ fn parse_number(written: &str) -> Option<ParsedNumber> {
 /// (`€1,5 mln`, `€3k`). See [`PriceFlags`] for what the words around it say.
 pub fn find_prices(text: &str) -> Vec<PriceMention> {
     let segments = Segments::new(text);
+    read_prices(text, &segments)
+        .map(|price| with_context_flags(text, price, &segments))
+        .collect()
+}
+
+/// The amounts of [`find_prices`], with only the flags [`price_at`] sets: the rest
+/// comes from [`with_context_flags`], a dozen regex searches per amount that
+/// [`find_pricing_leaks`] spends only on the amounts that could be a leak.
+fn read_prices<'a>(
+    text: &'a str,
+    segments: &'a Segments,
+) -> impl Iterator<Item = PriceMention> + 'a {
     NUMBER
         .find_iter(text)
-        .filter_map(|number| price_at(text, number.start(), number.end(), &segments))
-        .collect()
+        .filter_map(|number| price_at(text, number.start(), number.end(), segments))
+}
+
+/// `price` with the flags from the words around it ([`context_flags`]) added.
+fn with_context_flags(text: &str, mut price: PriceMention, segments: &Segments) -> PriceMention {
+    let own = price.flags;
+    price.flags = context_flags(text, price.start, price.end, segments);
+    price.flags.implicit_currency = own.implicit_currency;
+    price.flags.discount |= own.discount;
+    price
 }
 
 fn price_at(
@@ -716,17 +749,21 @@ fn price_at(
         let time_like = parsed.decimal_separator == Some('.')
             && parsed.value.trunc() <= 23.0
             && (parsed.value.fract() * 100.0).round() <= 59.0;
-        let (clause_start, _) = segments.clause_bounds(number_start);
-        let cue = PRICE_CUE.is_match(window_before(text, number_start, 24, clause_start));
-        if !cents_notation || time_like || !cue || UNIT_AFTER.is_match(&text[end..]) {
+        let cue = || {
+            let (clause_start, _) = segments.clause_bounds(number_start);
+            PRICE_CUE.is_match(window_before(text, number_start, 24, clause_start))
+        };
+        if !cents_notation || time_like || !cue() || UNIT_AFTER.is_match(&text[end..]) {
             return None;
         }
         implicit_currency = true;
         currency = None;
     }
     let start = prefix.map_or(number_start, |(_, at)| at);
-    let mut flags = context_flags(text, start, end, segments);
-    flags.implicit_currency = implicit_currency;
+    let mut flags = PriceFlags {
+        implicit_currency,
+        ..PriceFlags::default()
+    };
     let mut sign = text[..start].chars().rev();
     let signed = matches!(sign.next(), Some('-' | '−' | '+'));
     if signed
@@ -921,10 +958,9 @@ pub fn find_pricing_leaks(
     }
     let segments = Segments::new(text);
     let first_new = out.len();
-    for price in find_prices(text) {
-        if price.flags.is_not_selling_price() {
-            continue;
-        }
+    for price in read_prices(text, &segments) {
+        // Cheapest tests first (all pure, so the order changes no result): the context
+        // flags only for a price below list.
         let Some(index) = owner(text, &price, products, &segments) else {
             continue;
         };
@@ -934,6 +970,11 @@ pub fn find_pricing_leaks(
             .is_some_and(|currency| currency != product.currency)
             || product.list_price <= 0.0
             || price.amount >= alert_below_ratio * product.list_price
+        {
+            continue;
+        }
+        let price = with_context_flags(text, price, &segments);
+        if price.flags.is_not_selling_price()
             || about_something_else(text, &price, product, products, &segments)
         {
             continue;
