@@ -13,6 +13,10 @@
 //! A few emoji carry meaning the packs need (🤫: "keep it quiet", 🙄: annoyance) and
 //! are kept as tokens of their own; every other emoji is a gap. Gaps that held a line break
 //! are remembered, because a line break ends a sentence.
+//!
+//! The structured detectors (secrets, personal data) read original characters, not the
+//! folded text; [`compact_for_identifiers`] gives them a copy without invisible
+//! characters and with spaced e-mail addresses closed up, whose spans map back exactly.
 
 use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;
@@ -107,6 +111,167 @@ fn is_invisible(c: char) -> bool {
         | '\u{180B}'..='\u{180F}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
         | '\u{2060}'..='\u{206F}' | '\u{3164}' | '\u{FE00}'..='\u{FE0F}' | '\u{FEFF}'
         | '\u{FFA0}' | '\u{E0000}'..='\u{E007F}')
+}
+
+/// A copy of a post for the structured detectors (secrets and personal data), which
+/// read the original characters rather than the folded text: invisible format
+/// characters are removed (`shp\u{200B}at_…` is one token again) and an e-mail address
+/// written with spaces around its `@` and dots (`m . vandijk84 @ ziggo . nl`) is closed
+/// up. Every byte of the copy is a byte of the original, so spans map back exactly.
+#[derive(Debug, Clone)]
+pub struct Compacted {
+    /// The compacted text.
+    pub text: String,
+    /// For every byte of `text`, the offset of the same byte in the original.
+    origin: Vec<u32>,
+}
+
+impl Compacted {
+    /// The original byte range of the compacted byte range `start..end` (from the
+    /// first kept byte to the last one, so removed characters inside stay covered).
+    ///
+    /// # Panics
+    ///
+    /// Panics if `end` is past the compacted text.
+    pub fn original_span(&self, start: usize, end: usize) -> (usize, usize) {
+        if start >= end {
+            let at = self.origin.get(start).map_or_else(
+                || self.origin.last().map_or(0, |&o| o as usize + 1),
+                |&o| o as usize,
+            );
+            return (at, at);
+        }
+        (
+            self.origin[start] as usize,
+            self.origin[end - 1] as usize + 1,
+        )
+    }
+}
+
+/// The [`Compacted`] copy of `text`, or `None` when nothing needs to change (the
+/// common case: one scan over the bytes, no allocation for plain ASCII without a
+/// spaced `@`).
+pub fn compact_for_identifiers(text: &str) -> Option<Compacted> {
+    let has_invisible = !text.is_ascii() && text.chars().any(is_invisible);
+    let has_spaced_at = text.contains(" @ ");
+    if !has_invisible && !has_spaced_at {
+        return None;
+    }
+    let chars: Vec<(usize, char)> = text
+        .char_indices()
+        .filter(|(_, c)| !is_invisible(*c))
+        .collect();
+    let mut drop = vec![false; chars.len()];
+    if has_spaced_at {
+        close_up_spaced_emails(&chars, &mut drop);
+    }
+    let mut compacted = Compacted {
+        text: String::with_capacity(text.len()),
+        origin: Vec::with_capacity(text.len()),
+    };
+    for (&(offset, c), &dropped) in chars.iter().zip(&drop) {
+        if dropped {
+            continue;
+        }
+        let before = compacted.text.len();
+        compacted.text.push(c);
+        let width = compacted.text.len() - before;
+        compacted
+            .origin
+            .extend((0..width).map(|i| (offset + i) as u32));
+    }
+    Some(compacted)
+}
+
+/// Marks in `drop` the spaces inside e-mail addresses written as `name @ host . tld`
+/// (also `first . last @ …`): the spaces on either side of a lone `@`, and of each
+/// lone `.` that joins address parts next to it. A dot before a capital starts a new
+/// sentence and ends the address.
+fn close_up_spaced_emails(chars: &[(usize, char)], drop: &mut [bool]) {
+    let is_part = |c: char| c.is_alphanumeric() || matches!(c, '_' | '-' | '+');
+    let is_blank = |c: char| c == ' ' || c == '\u{A0}';
+    // The index of the first non-blank character from `i` going by `step`, with at
+    // most two blanks skipped.
+    let skip_blanks = |mut i: isize, step: isize| -> Option<usize> {
+        for _ in 0..3 {
+            let c = chars.get(usize::try_from(i).ok()?)?.1;
+            if !is_blank(c) {
+                return Some(i as usize);
+            }
+            i += step;
+        }
+        None
+    };
+    let mark = |drop: &mut [bool], from: usize, to: usize| {
+        for (i, flag) in drop.iter_mut().enumerate().take(to).skip(from) {
+            if is_blank(chars[i].1) {
+                *flag = true;
+            }
+        }
+    };
+    for at in 0..chars.len() {
+        // Only a lone `@` (blanks on both sides): `@handle` and plain addresses stay.
+        let lone = at > 0
+            && chars.get(at + 1).is_some_and(|&(_, c)| is_blank(c))
+            && is_blank(chars[at - 1].1);
+        if chars[at].1 != '@' || !lone {
+            continue;
+        }
+        let (Some(left), Some(right)) = (
+            skip_blanks(at as isize - 1, -1),
+            skip_blanks(at as isize + 1, 1),
+        ) else {
+            continue;
+        };
+        if !is_part(chars[left].1) || !is_part(chars[right].1) {
+            continue;
+        }
+        mark(drop, left + 1, at);
+        mark(drop, at + 1, right);
+        // Leftwards: `first . last @`.
+        let mut start = left;
+        while start > 0 && is_part(chars[start - 1].1) {
+            start -= 1;
+        }
+        while let Some(dot) = skip_blanks(start as isize - 1, -1) {
+            if chars[dot].1 != '.' || dot == 0 {
+                break;
+            }
+            let Some(prev) = skip_blanks(dot as isize - 1, -1) else {
+                break;
+            };
+            if !is_part(chars[prev].1) {
+                break;
+            }
+            mark(drop, prev + 1, start);
+            start = prev;
+            while start > 0 && is_part(chars[start - 1].1) {
+                start -= 1;
+            }
+        }
+        // Rightwards: `@ host . tld`.
+        let mut end = right;
+        while end + 1 < chars.len() && is_part(chars[end + 1].1) {
+            end += 1;
+        }
+        while let Some(dot) = skip_blanks(end as isize + 1, 1) {
+            if chars[dot].1 != '.' {
+                break;
+            }
+            let Some(next) = skip_blanks(dot as isize + 1, 1) else {
+                break;
+            };
+            let c = chars[next].1;
+            if !is_part(c) || (next > dot + 1 && c.is_uppercase()) {
+                break;
+            }
+            mark(drop, end + 1, next);
+            end = next;
+            while end + 1 < chars.len() && is_part(chars[end + 1].1) {
+                end += 1;
+            }
+        }
+    }
 }
 
 /// Cyrillic and Greek letters that look like Latin ones (lowercase after folding).
@@ -378,5 +543,35 @@ mod tests {
         let found = normalized.text.find("zip").unwrap();
         let (start, end) = normalized.original_span(found, found + 3);
         assert_eq!(&text[start..end], "Zïp");
+    }
+
+    #[test]
+    fn compacts_for_identifiers_and_maps_back() {
+        assert!(compact_for_identifiers("plain text, mail a@b.nl or @handle").is_none());
+        let cases = [
+            (
+                "token shp\u{200B}at_abc end",
+                "token shpat_abc end",
+                "shpat_abc",
+            ),
+            (
+                "mail: m . vandijk84 @ ziggo . nl. Thanks",
+                "mail: m.vandijk84@ziggo.nl. Thanks",
+                "m.vandijk84@ziggo.nl",
+            ),
+            ("jan @ example . com", "jan@example.com", "jan@example.com"),
+            ("hi @ Velora . Next", "hi@Velora . Next", "hi@Velora"),
+        ];
+        for (input, expected, part) in cases {
+            let compacted = compact_for_identifiers(input).expect("changed");
+            assert_eq!(compacted.text, expected, "input {input:?}");
+            let found = compacted.text.find(part).unwrap();
+            let (start, end) = compacted.original_span(found, found + part.len());
+            let original: String = input[start..end]
+                .chars()
+                .filter(|c| !is_invisible(*c) && *c != ' ')
+                .collect();
+            assert_eq!(original, part, "input {input:?}");
+        }
     }
 }

@@ -30,8 +30,8 @@ use super::rules::{
     CompanyScope, FIRE_THRESHOLD, LexiconRule, MAX_PHRASE_GAP, PHRASE_GAP, PROFILE_SETS,
 };
 use super::{Hit, Sensitivity, pii, secrets};
-use crate::normalize::{Normalized, normalize};
-use crate::post::Post;
+use crate::normalize::{Normalized, compact_for_identifiers, normalize};
+use crate::post::{Post, PostKind};
 use crate::profile::Profile;
 use crate::verdict::{AccountRole, Category};
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
@@ -570,9 +570,21 @@ impl RuleSet {
         };
         self.apply_lexicon(&context, &mut hits, &mut error_talk, &mut denials);
 
-        secrets::find_secrets(&post.text, &secret_triggered, &mut hits);
+        // Secrets and personal data are read from the original characters; a copy
+        // without invisible characters (and with spaced e-mail addresses closed up) is
+        // used when the post has any, and the spans are mapped back.
+        let compacted = compact_for_identifiers(&post.text);
+        let id_text = compacted
+            .as_ref()
+            .map_or(post.text.as_str(), |c| c.text.as_str());
         let mut identifiers = Vec::new();
-        pii::find_pii(&post.text, &mut identifiers);
+        secrets::find_secrets(id_text, &secret_triggered, &mut identifiers);
+        pii::find_pii(id_text, &mut identifiers);
+        if let Some(compacted) = &compacted {
+            for hit in &mut identifiers {
+                (hit.start, hit.end) = compacted.original_span(hit.start, hit.end);
+            }
+        }
         hits.extend(identifiers.into_iter().filter(|hit| {
             hit.canonical
                 .as_deref()
@@ -719,7 +731,25 @@ impl RuleSet {
                 kind,
             });
         }
+        // A reply or comment that addresses an organisation ("jullie klantenservice",
+        // under the company's own post) speaks to the company: the plural "you" counts
+        // as a mention of it, as its handle would.
+        let addressed = matches!(
+            post.kind,
+            PostKind::Reply | PostKind::Comment | PostKind::Message
+        );
         for (token, start) in tokens.starts.iter().enumerate() {
+            if addressed && folded[*start..].starts_with("jullie") {
+                let end = start + "jullie".len();
+                if folded.as_bytes().get(end).is_none_or(|b| *b == b' ') {
+                    mentions.push(Mention {
+                        token: token as u32,
+                        sentence: tokens.sentence_of(token as u32),
+                        kind: MentionKinds::ACCOUNT,
+                    });
+                    continue;
+                }
+            }
             if folded.as_bytes().get(*start) != Some(&b'@') {
                 continue;
             }
@@ -1219,5 +1249,35 @@ requires_window = 4
             rules.embargo_results_like,
             vec![vec![true, true, true, true, true], vec![false, false]]
         );
+    }
+
+    #[test]
+    fn identifiers_behind_invisible_characters_and_spaced_addresses() {
+        let rules = rule_set();
+        let fired = |text: &str| rules_fired(&rules, "@someone", text);
+        // A zero-width space inside a token, a spaced e-mail address, a UK mobile
+        // after a calling word; the same digits without one are no phone.
+        assert!(fired("mail: m . vandijk84 @ ziggo . nl").contains(&"pii.email"));
+        let secret = fired("admin token: shp\u{200B}at_b3c77ab2faa1ede24fd9eae6be089a81");
+        assert!(
+            secret.iter().any(|rule| rule.starts_with("secret.")),
+            "{secret:?}"
+        );
+        assert!(fired("mail: m.van\u{200B}dijk84@ziggo.nl").contains(&"pii.email"));
+        assert!(fired("please ring 07700 900431").contains(&"pii.phone"));
+        assert!(!fired("order 07700 900431 shipped").contains(&"pii.phone"));
+        assert!(!fired("thanks @ Acme . Great").contains(&"pii.email"));
+        let json = serde_json::json!({
+            "id": "t-2", "platform": "x", "account": {"handle": "@someone"},
+            "created_at": "2026-06-01T10:00:00Z", "text": "mail: jan @ example . com ok",
+        });
+        let post = crate::post::decode(json.to_string().as_bytes()).unwrap();
+        let detection = rules.detect(&post);
+        let hit = detection
+            .hits
+            .iter()
+            .find(|h| h.rule == "pii.email")
+            .unwrap();
+        assert_eq!(&post.text[hit.start..hit.end], "jan @ example . com");
     }
 }
