@@ -1252,6 +1252,121 @@ requires_window = 4
     }
 
     #[test]
+    fn builtin_packs_cover_sectors_beyond_retail() {
+        let profile = Profile::parse(PROFILE).unwrap();
+        let rules =
+            RuleSet::build(crate::detect::rules::load_packs(&[]).unwrap(), profile).unwrap();
+        // (handle, text, the category expected, or "" for a quiet post)
+        let cases: &[(&str, &str, &str)] = &[
+            (
+                "@someone",
+                "Acme heeft mijn gas gewoon afgesloten terwijl alles betaald is",
+                "reputation.complaint",
+            ),
+            (
+                "@someone",
+                "De jaarafrekening van Acme klopt niet, weer €400 bijbetalen?!",
+                "reputation.complaint",
+            ),
+            (
+                "@someone",
+                "Acme mobile has been down since Monday, no signal at all",
+                "reputation.complaint",
+            ),
+            (
+                "@someone",
+                "Acme bezorgde mijn boodschappen: de helft ontbrak en de kaas was beschimmeld",
+                "reputation.complaint",
+            ),
+            (
+                "@someone",
+                "Acme cancelled my flight to Lisbon and offered a voucher instead of a refund",
+                "reputation.complaint",
+            ),
+            (
+                "@someone",
+                "Acme verzekering weigert al maanden mijn claim uit te betalen",
+                "reputation.complaint",
+            ),
+            (
+                "@someone",
+                "Hele gezin voedselvergiftiging na de lasagne van Acme",
+                "reputation.crisis",
+            ),
+            (
+                "@someone",
+                "Found glass shards in an Acme soup, contacting the food authority",
+                "reputation.crisis",
+            ),
+            (
+                "@jan_acme",
+                "Nog geheim: bij ons gaan de tarieven van Acme volgend jaar 12% omhoog",
+                "leak.financial",
+            ),
+            (
+                "@jan_acme",
+                "Niet naar buiten brengen: de stroomstoring bij Acme is bij ons veel groter dan gemeld",
+                "leak.security",
+            ),
+            (
+                "@someone",
+                "Acme heeft de storing binnen een uur opgelost, top service",
+                "",
+            ),
+            (
+                "@someone",
+                "Jaarafrekening van Acme binnen, ik krijg geld terug. Netjes!",
+                "",
+            ),
+            (
+                "@someone",
+                "Acme lists all allergens clearly on the pack, very handy",
+                "",
+            ),
+            (
+                "@someone",
+                "Salmonella bij een andere leverancier, niets met Acme te maken",
+                "",
+            ),
+            (
+                "@jan_acme",
+                "Vandaag een noodoefening met een stroomstoring-scenario bij Acme gedraaid",
+                "",
+            ),
+        ];
+        for (handle, text, expected) in cases {
+            let json = serde_json::json!({
+                "id": "t-s", "platform": "x", "account": {"handle": handle},
+                "created_at": "2026-06-01T10:00:00Z", "text": text,
+            });
+            let post = crate::post::decode(json.to_string().as_bytes()).unwrap();
+            let categories: Vec<String> = rules
+                .detect(&post)
+                .hits
+                .iter()
+                .map(|hit| {
+                    serde_json::to_value(hit.category)
+                        .unwrap()
+                        .as_str()
+                        .unwrap()
+                        .to_owned()
+                })
+                .collect();
+            if expected.is_empty() {
+                assert!(
+                    categories.is_empty(),
+                    "{text:?}: expected nothing, got {categories:?}"
+                );
+            } else {
+                assert!(
+                    categories.iter().any(|c| c == expected),
+                    "{text:?}: got {categories:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
     fn identifiers_behind_invisible_characters_and_spaced_addresses() {
         let rules = rule_set();
         let fired = |text: &str| rules_fired(&rules, "@someone", text);

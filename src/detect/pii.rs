@@ -829,6 +829,51 @@ static BSN_CONTEXT: LazyLock<Regex> = LazyLock::new(|| {
     .expect("valid BSN context pattern")
 });
 
+/// How far a BSN word may sit from the number when it is not right next to it: the
+/// same or the adjacent sentence (`vraagt om mijn BSN. Moet dat? Ingevuld: …`).
+const BSN_SENTENCE_RADIUS: usize = 110;
+
+/// Labels of other numbers: when one sits between the BSN word and the number, the
+/// number is that (`BSN heb ik niet, wel ordernummer …`).
+static OTHER_NUMBER_LABEL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)\b(?:order|bestel|factuur|invoice|klant|customer|ticket|track|zending|pakket|parcel|kvk|ean|artikel|article|referentie|reference|ref|zaak|dossier|polis|policy|rekening|account|telefoon|phone|tel|mobiel|postcode)\w*",
+    )
+    .expect("valid other-number pattern")
+});
+
+/// Sentence ends: `.`, `?` or `!` followed by white space.
+fn sentence_ends(text: &str) -> usize {
+    text.as_bytes()
+        .windows(2)
+        .filter(|pair| matches!(pair[0], b'.' | b'?' | b'!') && pair[1].is_ascii_whitespace())
+        .count()
+}
+
+/// A BSN word in the same or an adjacent sentence, within [`BSN_SENTENCE_RADIUS`]
+/// bytes, with no label of another kind of number between it and the number.
+fn bsn_word_in_nearby_sentence(text: &str, start: usize, end: usize) -> bool {
+    let label = before(text, start, 24);
+    if OTHER_NUMBER_LABEL.is_match(label) && !BSN_CONTEXT.is_match(label) {
+        return false;
+    }
+    let ahead = before(text, start, BSN_SENTENCE_RADIUS);
+    if let Some(word) = BSN_CONTEXT.find_iter(ahead).last() {
+        let between = &ahead[word.end()..];
+        if sentence_ends(between) <= 2 && !OTHER_NUMBER_LABEL.is_match(between) {
+            return true;
+        }
+    }
+    let behind = after(text, end, BSN_SENTENCE_RADIUS);
+    if let Some(word) = BSN_CONTEXT.find(behind) {
+        let between = &behind[..word.start()];
+        if sentence_ends(between) <= 1 && !OTHER_NUMBER_LABEL.is_match(between) {
+            return true;
+        }
+    }
+    false
+}
+
 /// The Dutch 11-proof: weights 9..2 and −1 on the last digit; 8 digits get a
 /// leading zero. Returns the 9-digit form.
 fn bsn_eleven_proof(digits: &str) -> Option<String> {
@@ -860,9 +905,7 @@ fn find_bsns(text: &str, out: &mut Vec<Hit>) {
         let Some(canonical) = bsn_eleven_proof(&digits_of(number.as_str())) else {
             continue;
         };
-        let in_context = BSN_CONTEXT.is_match(before(text, start, CONTEXT_RADIUS))
-            || BSN_CONTEXT.is_match(after(text, end, CONTEXT_RADIUS));
-        if in_context {
+        if bsn_word_in_nearby_sentence(text, start, end) {
             out.push(pii_hit(
                 "pii.bsn",
                 start,
@@ -957,6 +1000,19 @@ static PERSON_NAME: LazyLock<Regex> = LazyLock::new(|| {
         r"\b\p{Lu}\p{Ll}+(?:\s+(?:van|de|der|den|te|ter|ten|von|el|al|da|di|le|la|'t)){0,3}\s+\p{Lu}\p{Ll}+",
     )
     .expect("valid name pattern")
+});
+
+/// A person named with an honorific (`mevrouw Jansen`, `Mevr. H. Bos`, `dhr. de
+/// Wit`, `Mr J. Smith`) or with initials (`H.J. Bos`, `J. van Dam`).
+static HONORIFIC_NAME: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?x)
+        (?:(?-u:\b)(?i:mevrouw|meneer|mevr|dhr|mw|mevr|fam|familie|heer|mrs|mr|ms|miss)\.?\s+(?:\p{Lu}\.\s?){0,3}
+          |(?-u:\b)(?:\p{Lu}\.\s?){1,3})
+        (?:(?:van|de|der|den|te|ter|ten|von|'t)\s+){0,3}
+        \p{Lu}\p{Ll}+",
+    )
+    .expect("valid honorific name pattern")
 });
 
 /// Words that make a birth date personal without a name: `mijn geboortedatum`.
@@ -1077,11 +1133,17 @@ fn postcode_letters_ok(found: &str) -> bool {
 /// name, at most [`NAME_GAP`] bytes before the address, with no shop or company word
 /// in the name or in between (`Zephyr Store Utrecht, Oudegracht 12` is a shop).
 fn names_a_person(nearby_before: &str) -> bool {
-    let Some(name) = PERSON_NAME.find_iter(nearby_before).last() else {
-        return false;
+    let close = |name: Option<regex::Match<'_>>| {
+        name.is_some_and(|name| {
+            let from_name = &nearby_before[name.start()..];
+            nearby_before.len() - name.end() <= NAME_GAP && !BUSINESS_CONTEXT.is_match(from_name)
+        })
     };
-    let from_name = &nearby_before[name.start()..];
-    nearby_before.len() - name.end() <= NAME_GAP && !BUSINESS_CONTEXT.is_match(from_name)
+    // An honorific also names shop staff (`onze winkel: meneer Visser helpt je`), so
+    // no business word may sit anywhere before the address.
+    close(PERSON_NAME.find_iter(nearby_before).last())
+        || (close(HONORIFIC_NAME.find_iter(nearby_before).last())
+            && !BUSINESS_CONTEXT.is_match(nearby_before))
 }
 
 fn find_addresses(text: &str, out: &mut Vec<Hit>) {
@@ -1466,6 +1528,92 @@ mod tests {
         for text in cases {
             let found = summary(text);
             assert!(found.is_empty(), "{text:?}: expected no PII, got {found:?}");
+        }
+    }
+
+    #[test]
+    fn bsn_with_its_word_in_a_nearby_sentence() {
+        // (text, whether the 11-proof number is reported as a BSN)
+        let cases: &[(&str, bool)] = &[
+            (
+                "De gemeente wil mijn BSN hebben. Vreemd toch? Toch maar gegeven: 123456782",
+                true,
+            ),
+            (
+                "Formulier vroeg naar het burgerservicenummer, dus ik heb 1234.56.782 ingevuld",
+                true,
+            ),
+            ("Ik stuurde 123456782 op. Was dat mijn BSN? Oeps.", true),
+            (
+                "Over mijn BSN zeg ik niks, wel het ordernummer: 123456782",
+                false,
+            ),
+            (
+                "Pakket 123456782 is onderweg. Geen idee waarom ze naar mijn BSN vroegen.",
+                false,
+            ),
+            (
+                "BSN kwijt. Lang verhaal. Heel lang verhaal met veel omwegen, echt waar. Uiteindelijk gewoon naar het gemeentehuis gegaan en daar 123456782 gekregen",
+                false,
+            ),
+        ];
+        for (text, expected) in cases {
+            let found = summary(text).iter().any(|(rule, _, _)| *rule == "pii.bsn");
+            assert_eq!(found, *expected, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn home_address_next_to_an_honorific_or_initials() {
+        // (text, the address span expected, or "" for none)
+        let cases: &[(&str, &str)] = &[
+            (
+                "pakket afgeleverd bij meneer Visser aan de Beukenlaan 21 in Deventer",
+                "Beukenlaan 21",
+            ),
+            (
+                "Graag retour naar Mw. K. Smits, Molenweg 9, 6511 AB Nijmegen",
+                "Molenweg 9",
+            ),
+            (
+                "dhr. de Boer woont sinds kort op de Kerkstraat 4",
+                "Kerkstraat 4",
+            ),
+            (
+                "ship it to Mrs P. Walker, 27 Mill Lane please",
+                "27 Mill Lane",
+            ),
+            ("P.J. Hendriks, Raadhuisplein 8", "Raadhuisplein 8"),
+            (
+                "Bezoek onze winkel: meneer Visser helpt je graag op de Beukenlaan 21",
+                "",
+            ),
+            (
+                "Mr Bean is a classic, watched it at the Odeon last night",
+                "",
+            ),
+            (
+                "De vestiging van mevrouw Smits' kantoor zit op de Molenweg 9",
+                "",
+            ),
+        ];
+        for (text, expected) in cases {
+            let found: Vec<String> = summary(text)
+                .into_iter()
+                .filter(|(rule, _, _)| *rule == "pii.address")
+                .map(|(_, span, _)| span)
+                .collect();
+            if expected.is_empty() {
+                assert!(
+                    found.is_empty(),
+                    "{text:?}: expected no address, got {found:?}"
+                );
+            } else {
+                assert!(
+                    found.iter().any(|span| span == expected),
+                    "{text:?}: got {found:?}"
+                );
+            }
         }
     }
 

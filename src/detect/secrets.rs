@@ -587,8 +587,10 @@ static RULES: &[SecretRule] = &[
             "pwd",
             "pw",
             "ww",
+            "pass",
+            "code",
         ],
-        r"(?i)\b(?:wachtwoord|w a c h t w o o r d|paswoord|password|p a s s w o r d|passwort|passwd|passcode|pwd|pw|ww)\b",
+        r"(?i)\b(?:wachtwoord|w a c h t w o o r d|paswoord|password|p a s s w o r d|passwort|passwd|passcode|pwd|pw|ww|pass|pincode|toegangscode|code)\b",
         WEIGHT_GENERIC,
         prose_password,
     ),
@@ -1161,6 +1163,14 @@ fn prose_password(text: &str, keyword: Range<usize>) -> Option<Range<usize>> {
     let candidate = |range: &Range<usize>| password_value(text, range.clone());
 
     let first = words.first()?;
+    let keyword_word = text[keyword.clone()].to_ascii_lowercase();
+    if keyword_word == "code" && names_a_public_code(text, keyword.start) {
+        return None;
+    }
+    if WEAK_PASSWORD_KEYWORDS.contains(&keyword_word.as_str()) {
+        // `pass`, `code`, `login` are everyday words: only a strong value counts.
+        return strong_in_sentence(text, &words);
+    }
     let direct = if is_linker(word(first)) {
         words.get(1).and_then(candidate)
     } else {
@@ -1182,7 +1192,99 @@ fn prose_password(text: &str, keyword: Range<usize>) -> Option<Range<usize>> {
             break;
         }
     }
+    strong_in_sentence(text, &words)
+}
+
+/// Password keywords that are also everyday words (`boarding pass`, `code red`,
+/// `login page`): after them only a strong, password-shaped value counts.
+const WEAK_PASSWORD_KEYWORDS: &[&str] =
+    &["pass", "code", "pincode", "toegangscode", "login", "inlog"];
+
+/// Whether the word before `code` (at `at`) makes it a code meant to be shared:
+/// `promo code`, `discount code`, `tracking code`, `error code`.
+fn names_a_public_code(text: &str, at: usize) -> bool {
+    const PUBLIC: &[&str] = &[
+        "promo",
+        "promotion",
+        "promotional",
+        "discount",
+        "coupon",
+        "voucher",
+        "gift",
+        "referral",
+        "invite",
+        "tracking",
+        "track",
+        "order",
+        "error",
+        "fout",
+        "postal",
+        "post",
+        "source",
+        "qr",
+        "actie",
+        "kortings",
+        "cadeau",
+        "bestel",
+    ];
+    text[..at]
+        .split_whitespace()
+        .next_back()
+        .map(|word| {
+            word.trim_matches(|c: char| !c.is_alphanumeric())
+                .to_lowercase()
+        })
+        .is_some_and(|word| PUBLIC.contains(&word.as_str()))
+}
+
+/// How many words after a password keyword a strong value may sit, in one sentence.
+const MAX_WORDS_TO_STRONG_VALUE: usize = 12;
+
+/// The first strong, password-shaped word (see [`looks_like_strong_password`]) among
+/// the first words after a keyword, before the sentence ends: `het wachtwoord van het
+/// gedeelde account is sinds vandaag <value>`, `nieuwe = <value>`.
+fn strong_in_sentence(text: &str, words: &[Range<usize>]) -> Option<Range<usize>> {
+    for range in words.iter().take(MAX_WORDS_TO_STRONG_VALUE) {
+        let span = trim_value(text, range.clone());
+        if looks_like_strong_password(&text[span.clone()]) {
+            return Some(span);
+        }
+        if text[range.clone()].ends_with(['.', '?', '!', ';']) {
+            break;
+        }
+    }
     None
+}
+
+/// A value that is a password by its shape alone: 8–64 chars, at least three of
+/// lower case, upper case, digit and symbol, with a letter and a digit or symbol;
+/// not a placeholder, common password, URL, e-mail address, path, host name,
+/// hashtag or mention.
+fn looks_like_strong_password(value: &str) -> bool {
+    let length = value.chars().count();
+    if !(8..=64).contains(&length) || !looks_like_password(value) {
+        return false;
+    }
+    let has_upper = value.chars().any(char::is_uppercase);
+    let has_lower = value.chars().any(char::is_lowercase);
+    let has_digit = value.chars().any(|c| c.is_ascii_digit());
+    let has_symbol = value.chars().any(|c| !c.is_alphanumeric());
+    let classes = [has_upper, has_lower, has_digit, has_symbol]
+        .iter()
+        .filter(|present| **present)
+        .count();
+    let host_or_path = value.contains('/')
+        || value.contains('\\')
+        || (!has_upper && value.trim_end_matches('.').contains('.'));
+    let money_or_time = value.starts_with(['€', '$', '£']) || value.contains('€');
+    // `Zephyr-cadeaukaart`, `Noord-Holland`, `McDonald's`: words, not a password.
+    let hyphenated_words = !has_digit
+        && value
+            .chars()
+            .all(|c| c.is_alphabetic() || matches!(c, '-' | '\'' | '’' | '.'));
+    // Without a lower-case letter it reads as a code or reference (`ZOMER-2026`,
+    // `ZE-2026-104233`), not a password written in prose.
+    classes >= 3 && has_lower && !host_or_path && !money_or_time && !hyphenated_words
 }
 
 /// A generic key or token value: at least 16 chars with a digit, random enough
@@ -1837,6 +1939,75 @@ mod tests {
                 found.is_empty(),
                 "{text:?}: expected no secret, got {found:?}"
             );
+        }
+    }
+
+    #[test]
+    fn passwords_a_few_words_after_their_keyword() {
+        // (text, the value that must be found, or "" for nothing)
+        let cases: &[(&str, &str)] = &[
+            (
+                "het wachtwoord voor de teamlaptop is vanaf morgen Kr0kus#Veld9 hoor",
+                "Kr0kus#Veld9",
+            ),
+            (
+                "ww van het voorraadsysteem is alweer gewijzigd, voortaan = Tulp!8842bx",
+                "Tulp!8842bx",
+            ),
+            ("account ops-temp / pass Vx7!mQ2rTk", "Vx7!mQ2rTk"),
+            (
+                "inloggen lukt wel: naam bkramer, wachtwoord Sneeuw_2031x",
+                "Sneeuw_2031x",
+            ),
+            (
+                "the shared mailbox password changed again, now it's Harbor^44Lamp ok",
+                "Harbor^44Lamp",
+            ),
+            (
+                "pincode van de kluis in het magazijn staat op Zx81-kr!Q3",
+                "Zx81-kr!Q3",
+            ),
+            (
+                "wachtwoord van de testomgeving is sinds vandaag Mo\u{200B}lenw3g!7",
+                "Mo\u{200B}lenw3g!7",
+            ),
+            ("Ik ben mijn wachtwoord vergeten, help!", ""),
+            (
+                "Reset your password at https://Shop.example-store.com/Reset2026 today",
+                "",
+            ),
+            ("boarding pass for flight KL1234 was fine, gate D-7", ""),
+            ("the login page shows Error-500 again", ""),
+            ("gebruik je kortingscode bij het afrekenen", ""),
+            ("waar vul ik de code van mijn Winkel-cadeaubon in?", ""),
+            ("het wachtwoord staat op het briefje bij Jean-Pierre", ""),
+            ("gebruik code ZOMER-2026! voor 10% korting", ""),
+            ("wachtwoord reset aangevraagd voor order ZE-2026-104233", ""),
+            ("promo code Spring_Sale2026 gives free shipping", ""),
+            ("de code van de serverruimte is nu Qp7-deur!2", "Qp7-deur!2"),
+            (
+                "wachtwoord wijzigen kan via db01.intra.zephyr.local/reset",
+                "",
+            ),
+            (
+                "Het wachtwoord? Dat staat gewoon in de kluis. Vista-55-OLED is binnen",
+                "",
+            ),
+            (
+                "je wachtwoord moet minimaal 12 tekens hebben, bv. <JouwWachtwoord1!>",
+                "",
+            ),
+        ];
+        for (text, expected) in cases {
+            let found: Vec<String> = secrets(text).into_iter().map(|(_, v)| v).collect();
+            if expected.is_empty() {
+                assert!(
+                    found.is_empty(),
+                    "{text:?}: expected nothing, got {found:?}"
+                );
+            } else {
+                assert_eq!(found, vec![(*expected).to_owned()], "{text:?}");
+            }
         }
     }
 
