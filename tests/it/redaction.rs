@@ -3,8 +3,6 @@
 
 use crate::support::*;
 use rdkafka::message::Message;
-use std::io::Write;
-use std::process::{Command, Stdio};
 use std::time::Duration;
 
 /// A Luhn-valid 16-digit Visa number starting with `prefix` (15 digits).
@@ -112,20 +110,7 @@ async fn canaries_never_reach_verdicts_alerts_logs_or_metrics() {
                 + "\n"
         })
         .collect();
-    let mut scan = Command::new(env!("CARGO_BIN_EXE_postwatch"))
-        .args(["scan", "--profile"])
-        .arg(dev_profile())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    scan.stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    let output = scan.wait_with_output().unwrap();
+    let output = scan_stdin(&input);
     let verdicts = String::from_utf8(output.stdout).unwrap();
     for (index, line) in verdicts.lines().enumerate() {
         let verdict: serde_json::Value = serde_json::from_str(line).unwrap();

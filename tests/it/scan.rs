@@ -1,25 +1,10 @@
 //! `postwatch scan` and `postwatch check-config` as a user runs them.
 
 use crate::support::*;
-use std::io::Write;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 fn run_scan(input: &str) -> (Option<i32>, Vec<serde_json::Value>) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_postwatch"))
-        .args(["scan", "--profile"])
-        .arg(dev_profile())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    let output = child.wait_with_output().unwrap();
+    let output = scan_stdin(input);
     let verdicts = String::from_utf8(output.stdout)
         .unwrap()
         .lines()

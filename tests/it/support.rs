@@ -479,6 +479,25 @@ pub fn post_json(id: &str, handle: &str, text: &str) -> Vec<u8> {
     .into_bytes()
 }
 
+/// Runs `postwatch scan` with the development profile on `input` (JSONL on stdin).
+pub fn scan_stdin(input: &str) -> std::process::Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_postwatch"))
+        .args(["scan", "--profile"])
+        .arg(dev_profile())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start postwatch scan");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(input.as_bytes())
+        .expect("write posts");
+    child.wait_with_output().expect("scan finishes")
+}
+
 pub fn tempdir() -> tempfile::TempDir {
     tempfile::tempdir().unwrap()
 }
