@@ -334,12 +334,10 @@ struct WirePost {
 struct WireAccount {
     handle: String,
     // Informational, but typed: a wrong type makes the message invalid.
-    #[serde(default)]
-    #[allow(dead_code)]
-    id: Option<String>,
-    #[serde(default)]
-    #[allow(dead_code)]
-    display_name: Option<String>,
+    #[serde(default, rename = "id")]
+    _id: Option<String>,
+    #[serde(default, rename = "display_name")]
+    _display_name: Option<String>,
 }
 
 impl WirePost {

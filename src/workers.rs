@@ -110,14 +110,6 @@ fn outcome_records(
     METRICS
         .processing_duration
         .observe(started.elapsed().as_secs_f64());
-    let source_headers = vec![
-        ("postwatch.source.topic", topic.to_string()),
-        (
-            "postwatch.source.partition",
-            job.ticket.key.partition.to_string(),
-        ),
-        ("postwatch.source.offset", job.ticket.offset.to_string()),
-    ];
     match outcome {
         Outcome::Scanned {
             post,
@@ -138,7 +130,7 @@ fn outcome_records(
                     topic: context.alerts_topic.clone(),
                     key: Some(alert.dedup_key.clone().into_bytes()),
                     payload: serde_json::to_vec(&alert).expect("alert records serialise"),
-                    headers: source_headers,
+                    headers: source_headers(&job.ticket),
                 });
             }
             if topic == context.mentions_topic {
@@ -157,7 +149,7 @@ fn outcome_records(
                 reason = error.reason.code(),
                 "invalid message"
             );
-            let mut headers = source_headers;
+            let mut headers = source_headers(&job.ticket);
             headers.push(("postwatch.error", error.reason.to_string()));
             headers.push(("postwatch.error.code", error.reason.code().to_string()));
             if let Some(id) = &error.id {
@@ -172,6 +164,19 @@ fn outcome_records(
             }]
         }
     }
+}
+
+/// Where a record came from; built only for messages that produce a record, which
+/// most messages do not.
+fn source_headers(ticket: &Ticket) -> Vec<(&'static str, String)> {
+    vec![
+        ("postwatch.source.topic", ticket.key.topic.clone()),
+        (
+            "postwatch.source.partition",
+            ticket.key.partition.to_string(),
+        ),
+        ("postwatch.source.offset", ticket.offset.to_string()),
+    ]
 }
 
 fn count_verdict(topic: &str, verdict: &Verdict) {
