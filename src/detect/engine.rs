@@ -27,7 +27,8 @@
 
 use super::pricing::{self, Currency, ProductMention, Span};
 use super::rules::{
-    CompanyScope, FIRE_THRESHOLD, LexiconRule, MAX_PHRASE_GAP, PHRASE_GAP, PROFILE_SETS,
+    CUE_THRESHOLD, CompanyScope, FIRE_THRESHOLD, LexiconRule, MAX_PHRASE_GAP, PHRASE_GAP,
+    PROFILE_SETS,
 };
 use super::{Hit, Sensitivity, pii, secrets};
 use crate::normalize::{Normalized, compact_for_identifiers, normalize};
@@ -70,6 +71,9 @@ enum Target {
     Brand,
     /// A brand name inside a longer token: a mention only in `@handles` and `#hashtags`.
     BrandInTag,
+    /// The first word of a longer brand or company name ("Spark" of "Spark Mobiel"):
+    /// a mention only when the post capitalises it, as people shorten names.
+    BrandShort,
     Product {
         product: u32,
     },
@@ -301,6 +305,29 @@ impl RuleSet {
         let mut table = PatternTable::default();
         let mut brand_words: Vec<String> = profile.brands.clone();
         brand_words.push(profile.company.clone());
+        let core = company_core(&profile.company);
+        if !core.is_empty() && core != profile.company {
+            brand_words.push(core);
+        }
+        let mut short_forms: Vec<String> = Vec::new();
+        for name in &brand_words {
+            let mut words = name.split_whitespace();
+            if let (Some(first), Some(_)) = (words.next(), words.next())
+                && first.chars().count() >= 4
+                && first.chars().all(char::is_alphabetic)
+                && !brand_words
+                    .iter()
+                    .any(|brand| brand.eq_ignore_ascii_case(first))
+                && !short_forms
+                    .iter()
+                    .any(|short| short.eq_ignore_ascii_case(first))
+            {
+                short_forms.push(first.to_string());
+            }
+        }
+        for word in &short_forms {
+            table.add(word, Target::BrandShort);
+        }
         for word in &brand_words {
             table.add(word, Target::Brand);
             let (folded, _) = fold_written(word);
@@ -478,7 +505,7 @@ impl RuleSet {
         let folded = normalize(&post.text);
         let tokens = TokenIndex::new(&folded);
         let literals = self.find_literals(&folded.text, &tokens);
-        let mentions = self.company_mentions(&literals, &folded.text, &tokens, post);
+        let mentions = self.company_mentions(&literals, &folded, &tokens, post);
         let mut hits = Vec::new();
 
         let mut secret_triggered = vec![false; self.secret_rule_count];
@@ -556,6 +583,7 @@ impl RuleSet {
                 | Target::Unless { .. }
                 | Target::Brand
                 | Target::BrandInTag
+                | Target::BrandShort
                 | Target::PhrasePart { .. } => {}
             }
         }
@@ -568,7 +596,7 @@ impl RuleSet {
             mentions: &mentions,
             role: account_role,
         };
-        self.apply_lexicon(&context, &mut hits, &mut error_talk, &mut denials);
+        let mut cues = self.apply_lexicon(&context, &mut hits, &mut error_talk, &mut denials);
 
         // Secrets and personal data are read from the original characters; a copy
         // without invisible characters (and with spaced e-mail addresses closed up) is
@@ -600,6 +628,7 @@ impl RuleSet {
                 &mut hits,
             );
         }
+        self.add_up_cues(&mut cues, &mut hits);
         drop_overlapping_duplicates(&mut hits);
         Detection { account_role, hits }
     }
@@ -713,14 +742,26 @@ impl RuleSet {
     fn company_mentions(
         &self,
         literals: &[Literal],
-        folded: &str,
+        normalized: &Normalized,
         tokens: &TokenIndex,
         post: &Post,
     ) -> Vec<Mention> {
+        let folded = normalized.text.as_str();
         let mut mentions = Vec::new();
         for literal in literals {
             let kind = match literal.target {
                 Target::Brand | Target::BrandInTag => MentionKinds::BRAND,
+                Target::BrandShort => {
+                    let (start, _) = normalized.original_span(literal.start, literal.end);
+                    let capitalised = post.text[start..]
+                        .chars()
+                        .next()
+                        .is_some_and(char::is_uppercase);
+                    if !capitalised && !tokens.in_tag(folded, literal.start) {
+                        continue;
+                    }
+                    MentionKinds::BRAND
+                }
                 Target::Product { .. } => MentionKinds::PRODUCT,
                 _ => continue,
             };
@@ -782,7 +823,7 @@ impl RuleSet {
         hits: &mut Vec<Hit>,
         error_talk: &mut Vec<Span>,
         denials: &mut Vec<Span>,
-    ) {
+    ) -> Vec<Cue> {
         let tokens = post.tokens;
         // The rule-specific words of this post, grouped by rule and kind.
         let mut words: Vec<RuleWord> = post
@@ -837,6 +878,7 @@ impl RuleSet {
             &words[from..to]
         };
 
+        let mut cues: Vec<Cue> = Vec::new();
         for term in post.literals {
             let Target::Term { rule: rule_index } = term.target else {
                 continue;
@@ -854,10 +896,11 @@ impl RuleSet {
             let mentions = self.rule_mentions[rule_index as usize];
             if let Some(scope) = rule.about_company {
                 let sentence = tokens.sentence_of(term_token);
-                let about = post
-                    .mentions
-                    .iter()
-                    .any(|mention| scope == CompanyScope::Post || mention.sentence == sentence);
+                let about = post.mentions.iter().any(|mention| match scope {
+                    CompanyScope::Post => true,
+                    CompanyScope::Sentence => mention.sentence == sentence,
+                    CompanyScope::Nearby => mention.sentence.abs_diff(sentence) <= 1,
+                });
                 if !about {
                     continue;
                 }
@@ -924,6 +967,15 @@ impl RuleSet {
             let context_boost = if has_context { rule.context_weight } else { 0 };
             let strength = u16::from(rule.weight) + u16::from(context_boost);
             if strength < FIRE_THRESHOLD {
+                if rule.context.is_empty() {
+                    cues.push(Cue {
+                        rule: rule_index,
+                        category: rule.category,
+                        strength,
+                        start,
+                        end,
+                    });
+                }
                 continue;
             }
             hits.push(Hit {
@@ -937,7 +989,71 @@ impl RuleSet {
                 canonical: None,
             });
         }
+        cues
     }
+
+    /// Cues of one category add up: the strongest occurrence of each distinct cue
+    /// rule counts once, and when at least two rules reach [`CUE_THRESHOLD`] together,
+    /// each of them becomes a hit (so the verdict names every rule it rests on). Cues
+    /// only fill a gap: a category that fired needs none, and a post already explained
+    /// by a finding of another kind (a pricing error, a crisis, a codename) gets no
+    /// category from weak signs on top; personal data and secrets do not count as an
+    /// explanation, since a customer often pastes their own details into a complaint.
+    fn add_up_cues(&self, cues: &mut [Cue], hits: &mut Vec<Hit>) {
+        if cues.len() < 2 {
+            return;
+        }
+        // By category, then rule, strongest first.
+        cues.sort_unstable_by_key(|cue| (cue.category, cue.rule, std::cmp::Reverse(cue.strength)));
+        let mut from = 0;
+        while from < cues.len() {
+            let category = cues[from].category;
+            let to = from
+                + cues[from..]
+                    .iter()
+                    .take_while(|cue| cue.category == category)
+                    .count();
+            let group = &cues[from..to];
+            from = to;
+            if hits.iter().any(|hit| {
+                hit.category == category
+                    || (hit.category != Category::LeakPii && hit.sensitivity == Sensitivity::Plain)
+            }) {
+                continue;
+            }
+            let mut distinct: Vec<&Cue> = Vec::new();
+            for cue in group {
+                if distinct.last().is_none_or(|last| last.rule != cue.rule) {
+                    distinct.push(cue);
+                }
+            }
+            let total: u16 = distinct.iter().map(|cue| cue.strength).sum();
+            if distinct.len() < 2 || total < CUE_THRESHOLD {
+                continue;
+            }
+            for cue in distinct {
+                hits.push(Hit {
+                    rule: self.lexicon_ids[cue.rule as usize],
+                    category,
+                    start: cue.start,
+                    end: cue.end,
+                    weight: total.min(100) as u8,
+                    checksum_validated: false,
+                    sensitivity: Sensitivity::Plain,
+                    canonical: None,
+                });
+            }
+        }
+    }
+}
+
+/// A lexicon term that passed every gate of its rule but stayed below the threshold.
+struct Cue {
+    rule: u32,
+    category: Category,
+    strength: u16,
+    start: usize,
+    end: usize,
 }
 
 /// What `apply_lexicon` needs to know about one post.
@@ -1031,6 +1147,24 @@ impl TokenIndex {
         let start = self.starts[self.token_at(byte) as usize];
         matches!(folded.as_bytes().get(start), Some(b'@' | b'#'))
     }
+}
+
+/// The company name without its legal form ("Lumen Spark Groep N.V." is "Lumen
+/// Spark"): how people write it.
+fn company_core(company: &str) -> String {
+    const LEGAL: [&str; 18] = [
+        "b.v.", "bv", "n.v.", "nv", "groep", "group", "holding", "holdings", "ltd", "ltd.", "gmbh",
+        "inc", "inc.", "s.a.", "sa", "plc", "ag", "v.o.f.",
+    ];
+    let words: Vec<&str> = company
+        .split_whitespace()
+        .map(|word| word.trim_end_matches(','))
+        .collect();
+    let keep = words
+        .iter()
+        .rposition(|word| !LEGAL.contains(&word.to_lowercase().as_str()))
+        .map_or(0, |last| last + 1);
+    words[..keep].join(" ")
 }
 
 /// Interns rule ids so hits carry `&'static str`. Called only when a rule set is
@@ -1140,6 +1274,96 @@ requires_window = 4
     fn rule_set() -> RuleSet {
         let profile = Profile::parse(PROFILE).unwrap();
         RuleSet::build(parse_pack("test.toml", PACK).unwrap(), profile).unwrap()
+    }
+
+    #[test]
+    fn cues_of_distinct_rules_add_up_and_only_fill_a_gap() {
+        const PROFILE: &str = r#"
+company: "Acme Spark Groep N.V."
+brands: ["Spark Mobiel"]
+accounts:
+  corporate: ["x:@acme_care"]
+"#;
+        const PACK: &str = r#"
+[pack]
+name = "cues"
+negations = ["not"]
+
+[[rule]]
+id = "c.again"
+category = "reputation.complaint"
+weight = 30
+terms = ["again", "third time"]
+about_company = "post"
+roles = ["public"]
+
+[[rule]]
+id = "c.cost"
+category = "reputation.complaint"
+weight = 30
+terms = ["cost me"]
+negatable = true
+about_company = "post"
+roles = ["public"]
+
+[[rule]]
+id = "c.two_part"
+category = "reputation.complaint"
+weight = 30
+terms = ["useless"]
+context = ["support"]
+context_weight = 30
+about_company = "post"
+
+[[rule]]
+id = "c.breach"
+category = "reputation.crisis"
+weight = 60
+terms = ["data breach"]
+about_company = "nearby"
+roles = ["public"]
+"#;
+        let profile = Profile::parse(PROFILE).unwrap();
+        let rules = RuleSet::build(parse_pack("cues.toml", PACK).unwrap(), profile).unwrap();
+        let cases: &[(&str, &[&str])] = &[
+            // two independent signs add up; one, or one rule twice, does not
+            (
+                "Spark Mobiel failed again, that cost me a day",
+                &["c.again", "c.cost"],
+            ),
+            ("Spark Mobiel failed again", &[]),
+            ("Spark Mobiel failed again, third time", &[]),
+            // a two-part rule's bare term is no cue
+            ("Spark Mobiel failed again, useless", &[]),
+            // a negated cue does not count
+            ("Spark Mobiel again: it did not cost me a thing", &[]),
+            // the company's name as people write it: without its legal form, and its
+            // first word when capitalised
+            (
+                "Acme Spark failed again, that cost me a day",
+                &["c.again", "c.cost"],
+            ),
+            (
+                "Acme failed again, that cost me a day",
+                &["c.again", "c.cost"],
+            ),
+            ("spark plugs failed again, that cost me a day", &[]),
+            // a post explained by a stronger finding of another kind gets no cues
+            (
+                "Spark Mobiel had a data breach again and that cost me a day",
+                &["c.breach"],
+            ),
+            // the company in a neighbouring sentence counts for "nearby"
+            (
+                "Weg bij Spark Mobiel! Ze hadden een data breach.",
+                &["c.breach"],
+            ),
+            ("Spark Mobiel. Mooi weer. Data breach bij een ander.", &[]),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(&rules_fired(&rules, "@someone", text), expected, "{text}");
+        }
+        assert!(rules_fired(&rules, "@acme_care", "Spark Mobiel again, cost me").is_empty());
     }
 
     fn rules_fired(rules: &RuleSet, handle: &str, text: &str) -> Vec<&'static str> {

@@ -25,7 +25,8 @@
 //! negatable = true
 //! requires = ["$secrecy"]              # one of these must occur, else the rule never fires
 //! requires_window = 12                 # ... within this many tokens (default: anywhere in the post)
-//! about_company = "sentence"           # the term's sentence ("post": the post) must mention the company
+//! about_company = "sentence"           # the term's sentence must mention the company ("nearby": it or
+//!                                      # a neighbouring sentence; "post": anywhere in the post)
 //! roles = ["public"]                   # only for these account roles (default: all)
 //! ```
 //!
@@ -62,6 +63,18 @@
 //! two-part rule with a gate. Sentences end at `.`, `!` or `?` before a space, and at
 //! line breaks.
 //!
+//! # Cues
+//!
+//! A rule with a weight below the threshold and no context is a *cue rule*: one weak
+//! sign of a concept, which never fires alone. Occurrences of cue rules that pass
+//! every gate add up per category: the strongest occurrence of each distinct rule
+//! counts once, and when two or more rules reach [`CUE_THRESHOLD`] together they fire,
+//! each as a finding of its own ("komt wéér niet opdagen" + "dag vrij genomen voor
+//! niks"). Cues only fill a gap: they never add up across categories, a category that
+//! fired on its own needs none, and a post already explained by a finding of another
+//! kind (other than personal data or a secret) gets nothing from cues. Two-part rules
+//! (with context) are not cues: their term alone is no sign.
+//!
 //! Rules of category `leak.pricing` never fire alone: they are price-error talk that
 //! the pricing detector ties to a catalogue product (and their negated or excepted
 //! occurrences are denials).
@@ -86,6 +99,9 @@ use std::path::{Path, PathBuf};
 
 /// The threshold a lexicon rule's weight plus context must reach to fire.
 pub const FIRE_THRESHOLD: u16 = 50;
+/// What the cues (sub-threshold occurrences) of two or more distinct rules of one
+/// category must reach together to fire.
+pub const CUE_THRESHOLD: u16 = 60;
 /// Default context and exception window, in tokens.
 pub const DEFAULT_WINDOW: u16 = 6;
 /// Most tokens allowed between neighbouring parts of a gapped phrase (`a .. b`).
@@ -181,6 +197,9 @@ pub enum CompanyScope {
     Post,
     /// In the sentence of the term.
     Sentence,
+    /// In the sentence of the term or a neighbouring one ("Iedereen weg bij X! Ze
+    /// verkopen je gegevens."): a pronoun carries the company one sentence on.
+    Nearby,
 }
 
 /// A validated lexicon rule, with every `$set` of the packs expanded (the profile
@@ -491,11 +510,8 @@ fn parse_pack_file(name: &str, text: &str) -> Result<ParsedPack, Vec<String>> {
                 problem(message);
             }
         }
-        if u16::from(raw.weight) < FIRE_THRESHOLD && raw.context.is_empty() {
-            problem(format!(
-                "weight {} is below {FIRE_THRESHOLD} and the rule has no context, so it can never fire",
-                raw.weight
-            ));
+        if raw.weight == 0 && raw.context_weight == 0 {
+            problem("has weight 0 and no context weight, so it can never count".to_string());
         }
         if raw.requires_window.is_some() && raw.requires.is_empty() {
             problem("has requires_window but no requires".to_string());
@@ -504,9 +520,10 @@ fn parse_pack_file(name: &str, text: &str) -> Result<ParsedPack, Vec<String>> {
             None => None,
             Some("post") => Some(CompanyScope::Post),
             Some("sentence") => Some(CompanyScope::Sentence),
+            Some("nearby") => Some(CompanyScope::Nearby),
             Some(other) => {
                 problem(format!(
-                    "about_company `{other}` must be \"post\" or \"sentence\""
+                    "about_company `{other}` must be \"post\", \"nearby\" or \"sentence\""
                 ));
                 None
             }
@@ -596,7 +613,7 @@ terms = ["x"]
 [[rule]]
 id = "b"
 category = "reputation.complaint"
-weight = 20
+weight = 0
 terms = ["y"]
 roles = ["alien"]
 "#;
