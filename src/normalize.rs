@@ -45,6 +45,14 @@ impl Normalized {
         (first.0 as usize, last.1 as usize)
     }
 
+    /// The folded byte where the original byte `original` ended up (or the first folded
+    /// byte after it, when its character was dropped).
+    pub fn folded_at(&self, original: usize) -> usize {
+        self.origin
+            .partition_point(|&(start, _)| (start as usize) < original)
+            .min(self.text.len().saturating_sub(1))
+    }
+
     /// Byte positions in `text` of the spaces that stand for a line break, ascending.
     pub fn line_breaks(&self) -> &[usize] {
         &self.line_breaks

@@ -38,6 +38,33 @@ use crate::verdict::{AccountRole, Category};
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use std::collections::HashMap;
 
+/// What "jullie" (plural "you") is followed by when a post addresses the company
+/// rather than its readers: "jullie klantenservice", "jullie app".
+const ADDRESSED_SERVICES: [&str; 22] = [
+    "klantenservice",
+    "klantendienst",
+    "service",
+    "helpdesk",
+    "support",
+    "app",
+    "website",
+    "site",
+    "webshop",
+    "winkel",
+    "winkels",
+    "chat",
+    "chatbot",
+    "medewerkers",
+    "monteur",
+    "monteurs",
+    "bezorger",
+    "bezorgers",
+    "bank",
+    "systeem",
+    "systemen",
+    "facturen",
+];
+
 /// The negation group of rules whose pack has no negation words.
 const NO_NEGATIONS: u32 = u32::MAX;
 
@@ -166,6 +193,8 @@ pub struct RuleSet {
     lexicon: Vec<LexiconRule>,
     /// The lexicon rule ids, interned once at build time.
     lexicon_ids: Vec<&'static str>,
+    /// For each rule id with `yields_to`, the ids it yields to.
+    yields: HashMap<&'static str, Vec<&'static str>>,
     rule_mentions: Vec<RuleMentions>,
     /// Per rule, its negation group (`NO_NEGATIONS` when its pack has none).
     negation_groups: Vec<u32>,
@@ -448,6 +477,14 @@ impl RuleSet {
             pattern_targets: table.targets,
             phrases: table.phrases,
             lexicon_ids: lexicon.iter().map(|rule| intern(&rule.id)).collect(),
+            yields: lexicon
+                .iter()
+                .filter(|rule| !rule.yields_to.is_empty())
+                .map(|rule| {
+                    let to = rule.yields_to.iter().map(|id| intern(id)).collect();
+                    (intern(&rule.id), to)
+                })
+                .collect(),
             lexicon,
             rule_mentions,
             negation_groups,
@@ -505,7 +542,6 @@ impl RuleSet {
         let folded = normalize(&post.text);
         let tokens = TokenIndex::new(&folded);
         let literals = self.find_literals(&folded.text, &tokens);
-        let mentions = self.company_mentions(&literals, &folded, &tokens, post);
         let mut hits = Vec::new();
 
         let mut secret_triggered = vec![false; self.secret_rule_count];
@@ -588,16 +624,6 @@ impl RuleSet {
             }
         }
 
-        let (mut error_talk, mut denials) = (Vec::new(), Vec::new());
-        let context = PostContext {
-            literals: &literals,
-            folded: &folded,
-            tokens: &tokens,
-            mentions: &mentions,
-            role: account_role,
-        };
-        let mut cues = self.apply_lexicon(&context, &mut hits, &mut error_talk, &mut denials);
-
         // Secrets and personal data are read from the original characters; a copy
         // without invisible characters (and with spaced e-mail addresses closed up) is
         // used when the post has any, and the spans are mapped back.
@@ -613,11 +639,25 @@ impl RuleSet {
                 (hit.start, hit.end) = compacted.original_span(hit.start, hit.end);
             }
         }
-        hits.extend(identifiers.into_iter().filter(|hit| {
+        // The company's own contact data is never a finding, but it names the company.
+        let (public, private): (Vec<Hit>, Vec<Hit>) = identifiers.into_iter().partition(|hit| {
             hit.canonical
                 .as_deref()
-                .is_none_or(|canonical| !self.profile.is_public_identifier(canonical))
-        }));
+                .is_some_and(|canonical| self.profile.is_public_identifier(canonical))
+        });
+        hits.extend(private);
+        let mentions = self.company_mentions(&literals, &folded, &tokens, post, &public);
+
+        let (mut error_talk, mut denials) = (Vec::new(), Vec::new());
+        let context = PostContext {
+            literals: &literals,
+            folded: &folded,
+            tokens: &tokens,
+            mentions: &mentions,
+            role: account_role,
+        };
+        let mut cues = self.apply_lexicon(&context, &mut hits, &mut error_talk, &mut denials);
+
         if !products.is_empty() {
             pricing::find_pricing_leaks(
                 &post.text,
@@ -629,6 +669,7 @@ impl RuleSet {
             );
         }
         self.add_up_cues(&mut cues, &mut hits);
+        self.drop_yielding(&mut hits);
         drop_overlapping_duplicates(&mut hits);
         Detection { account_role, hits }
     }
@@ -745,9 +786,18 @@ impl RuleSet {
         normalized: &Normalized,
         tokens: &TokenIndex,
         post: &Post,
+        own_identifiers: &[Hit],
     ) -> Vec<Mention> {
         let folded = normalized.text.as_str();
         let mut mentions = Vec::new();
+        for identifier in own_identifiers {
+            let token = tokens.token_at(normalized.folded_at(identifier.start));
+            mentions.push(Mention {
+                token,
+                sentence: tokens.sentence_of(token),
+                kind: MentionKinds::ACCOUNT,
+            });
+        }
         for literal in literals {
             let kind = match literal.target {
                 Target::Brand | Target::BrandInTag => MentionKinds::BRAND,
@@ -780,9 +830,19 @@ impl RuleSet {
             PostKind::Reply | PostKind::Comment | PostKind::Message
         );
         for (token, start) in tokens.starts.iter().enumerate() {
-            if addressed && folded[*start..].starts_with("jullie") {
+            if folded[*start..].starts_with("jullie") {
                 let end = start + "jullie".len();
-                if folded.as_bytes().get(end).is_none_or(|b| *b == b' ') {
+                // Outside a reply, only "jullie" before a service ("jullie
+                // klantenservice", "jullie app") addresses the company.
+                let next = folded.get(end + 1..).unwrap_or("");
+                let service = ADDRESSED_SERVICES.iter().any(|word| {
+                    next.starts_with(word)
+                        && next
+                            .as_bytes()
+                            .get(word.len())
+                            .is_none_or(|b| !b.is_ascii_alphanumeric())
+                });
+                if (addressed || service) && folded.as_bytes().get(end).is_none_or(|b| *b == b' ') {
                     mentions.push(Mention {
                         token: token as u32,
                         sentence: tokens.sentence_of(token as u32),
@@ -992,13 +1052,33 @@ impl RuleSet {
         cues
     }
 
+    /// Drops the hits of rules that yield to a rule that fired on the post.
+    fn drop_yielding(&self, hits: &mut Vec<Hit>) {
+        if self.yields.is_empty() {
+            return;
+        }
+        let yielding = |hit: &Hit| {
+            self.yields
+                .get(hit.rule)
+                .is_some_and(|to| hits.iter().any(|other| to.contains(&other.rule)))
+        };
+        let drop: Vec<bool> = hits.iter().map(yielding).collect();
+        let mut index = 0;
+        hits.retain(|_| {
+            index += 1;
+            !drop[index - 1]
+        });
+    }
+
     /// Cues of one category add up: the strongest occurrence of each distinct cue
     /// rule counts once, and when at least two rules reach [`CUE_THRESHOLD`] together,
     /// each of them becomes a hit (so the verdict names every rule it rests on). Cues
     /// only fill a gap: a category that fired needs none, and a post already explained
-    /// by a finding of another kind (a pricing error, a crisis, a codename) gets no
-    /// category from weak signs on top; personal data and secrets do not count as an
-    /// explanation, since a customer often pastes their own details into a complaint.
+    /// by an insider kind of leak (a pricing error, a codename, figures, an incident)
+    /// gets no category from weak signs on top. Personal data and secrets do not count
+    /// as an explanation, since a customer often pastes their own details into a
+    /// complaint, and neither does a reputation finding: an insult or a crisis often
+    /// comes with a grievance.
     fn add_up_cues(&self, cues: &mut [Cue], hits: &mut Vec<Hit>) {
         if cues.len() < 2 {
             return;
@@ -1017,7 +1097,13 @@ impl RuleSet {
             from = to;
             if hits.iter().any(|hit| {
                 hit.category == category
-                    || (hit.category != Category::LeakPii && hit.sensitivity == Sensitivity::Plain)
+                    || matches!(
+                        hit.category,
+                        Category::LeakPricing
+                            | Category::LeakConfidential
+                            | Category::LeakFinancial
+                            | Category::LeakSecurity
+                    )
             }) {
                 continue;
             }
@@ -1283,6 +1369,8 @@ company: "Acme Spark Groep N.V."
 brands: ["Spark Mobiel"]
 accounts:
   corporate: ["x:@acme_care"]
+public_identifiers:
+  phones: ["020-555 0100"]
 "#;
         const PACK: &str = r#"
 [pack]
@@ -1322,6 +1410,19 @@ weight = 60
 terms = ["data breach"]
 about_company = "nearby"
 roles = ["public"]
+
+[[rule]]
+id = "c.codename"
+category = "leak.confidential"
+weight = 60
+terms = ["project zebra"]
+
+[[rule]]
+id = "c.leaked"
+category = "reputation.complaint"
+weight = 60
+terms = ["leaked my"]
+yields_to = ["c.breach"]
 "#;
         let profile = Profile::parse(PROFILE).unwrap();
         let rules = RuleSet::build(parse_pack("cues.toml", PACK).unwrap(), profile).unwrap();
@@ -1348,10 +1449,15 @@ roles = ["public"]
                 &["c.again", "c.cost"],
             ),
             ("spark plugs failed again, that cost me a day", &[]),
-            // a post explained by a stronger finding of another kind gets no cues
+            // a post explained by an insider kind of leak gets no cues; a crisis can
+            // come with a grievance
+            (
+                "Spark Mobiel and Project Zebra again, that cost me a day",
+                &["c.codename"],
+            ),
             (
                 "Spark Mobiel had a data breach again and that cost me a day",
-                &["c.breach"],
+                &["c.again", "c.breach", "c.cost"],
             ),
             // the company in a neighbouring sentence counts for "nearby"
             (
@@ -1359,6 +1465,22 @@ roles = ["public"]
                 &["c.breach"],
             ),
             ("Spark Mobiel. Mooi weer. Data breach bij een ander.", &[]),
+            // the company's own phone number names it; so does "jullie" before a service
+            (
+                "On hold at 020 555 0100 again, it cost me an hour",
+                &["c.again", "c.cost"],
+            ),
+            (
+                "jullie klantenservice again, it cost me an hour",
+                &["c.again", "c.cost"],
+            ),
+            ("jullie allemaal again, it cost me an hour", &[]),
+            // a rule that yields to another is dropped when that one fires
+            ("Spark Mobiel leaked my mail", &["c.leaked"]),
+            (
+                "Spark Mobiel data breach: they leaked my mail",
+                &["c.breach"],
+            ),
         ];
         for (text, expected) in cases {
             assert_eq!(&rules_fired(&rules, "@someone", text), expected, "{text}");

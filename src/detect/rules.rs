@@ -28,6 +28,7 @@
 //! about_company = "sentence"           # the term's sentence must mention the company ("nearby": it or
 //!                                      # a neighbouring sentence; "post": anywhere in the post)
 //! roles = ["public"]                   # only for these account roles (default: all)
+//! yields_to = ["crisis.data_breach"]   # when one of these rules fires on the post, this one's findings go
 //! ```
 //!
 //! # Words
@@ -71,9 +72,13 @@
 //! counts once, and when two or more rules reach [`CUE_THRESHOLD`] together they fire,
 //! each as a finding of its own ("komt wéér niet opdagen" + "dag vrij genomen voor
 //! niks"). Cues only fill a gap: they never add up across categories, a category that
-//! fired on its own needs none, and a post already explained by a finding of another
-//! kind (other than personal data or a secret) gets nothing from cues. Two-part rules
+//! fired on its own needs none, and a post already explained by an insider kind of
+//! leak (pricing, confidential, financial, security) gets nothing from cues. Two-part rules
 //! (with context) are not cues: their term alone is no sign.
+//!
+//! `yields_to` settles where categories meet: a rule's findings are dropped when a
+//! rule it yields to fired on the same post (a data-breach accusation is a crisis, not
+//! also a complaint, even when the poster's own data leaked).
 //!
 //! Rules of category `leak.pricing` never fire alone: they are price-error talk that
 //! the pricing detector ties to a catalogue product (and their negated or excepted
@@ -188,6 +193,8 @@ struct RawRule {
     about_company: Option<String>,
     #[serde(default)]
     roles: Vec<String>,
+    #[serde(default)]
+    yields_to: Vec<String>,
 }
 
 /// Where a company mention must be for a rule with `about_company`.
@@ -230,6 +237,8 @@ pub struct LexiconRule {
     pub about_company: Option<CompanyScope>,
     /// Empty means every role.
     pub roles: Vec<AccountRole>,
+    /// Ids of rules that, when they fire on the post, cancel this rule's findings.
+    pub yields_to: Vec<String>,
     /// Where it was defined, for explanations: `file:line`.
     pub origin: String,
 }
@@ -352,6 +361,16 @@ fn resolve(packs: Vec<ParsedPack>, problems: &mut Vec<String>) -> Vec<LexiconRul
                 "{}: rule id `{}` is already defined at {first}",
                 rule.origin, rule.id
             ));
+        }
+    }
+    for rule in &rules {
+        for other in &rule.yields_to {
+            if !seen.contains_key(other) {
+                problems.push(format!(
+                    "{}: rule `{}`: yields_to names unknown rule `{other}`",
+                    rule.origin, rule.id
+                ));
+            }
         }
     }
     rules
@@ -558,6 +577,7 @@ fn parse_pack_file(name: &str, text: &str) -> Result<ParsedPack, Vec<String>> {
             requires_window: raw.requires_window,
             about_company,
             roles,
+            yields_to: raw.yields_to,
             origin,
         });
     }
