@@ -1074,8 +1074,8 @@ impl RuleSet {
     /// rule counts once, and when at least two rules reach [`CUE_THRESHOLD`] together,
     /// each of them becomes a hit (so the verdict names every rule it rests on). Cues
     /// only fill a gap: a category that fired needs none, and a post already explained
-    /// by an insider kind of leak (a pricing error, a codename, figures, an incident)
-    /// gets no category from weak signs on top. Personal data and secrets do not count
+    /// by a pricing error, insider figures or an incident gets no category from weak
+    /// signs on top. Personal data and secrets do not count
     /// as an explanation, since a customer often pastes their own details into a
     /// complaint, and neither does a reputation finding: an insult or a crisis often
     /// comes with a grievance.
@@ -1099,10 +1099,7 @@ impl RuleSet {
                 hit.category == category
                     || matches!(
                         hit.category,
-                        Category::LeakPricing
-                            | Category::LeakConfidential
-                            | Category::LeakFinancial
-                            | Category::LeakSecurity
+                        Category::LeakPricing | Category::LeakFinancial | Category::LeakSecurity
                     )
             }) {
                 continue;
@@ -1412,10 +1409,10 @@ about_company = "nearby"
 roles = ["public"]
 
 [[rule]]
-id = "c.codename"
-category = "leak.confidential"
+id = "c.figures"
+category = "leak.financial"
 weight = 60
-terms = ["project zebra"]
+terms = ["q3 figures"]
 
 [[rule]]
 id = "c.leaked"
@@ -1449,11 +1446,11 @@ yields_to = ["c.breach"]
                 &["c.again", "c.cost"],
             ),
             ("spark plugs failed again, that cost me a day", &[]),
-            // a post explained by an insider kind of leak gets no cues; a crisis can
-            // come with a grievance
+            // a post explained by insider figures gets no cues; a crisis can come
+            // with a grievance
             (
-                "Spark Mobiel and Project Zebra again, that cost me a day",
-                &["c.codename"],
+                "Spark Mobiel and the Q3 figures again, that cost me a day",
+                &["c.figures"],
             ),
             (
                 "Spark Mobiel had a data breach again and that cost me a day",

@@ -72,8 +72,9 @@
 //! counts once, and when two or more rules reach [`CUE_THRESHOLD`] together they fire,
 //! each as a finding of its own ("komt wéér niet opdagen" + "dag vrij genomen voor
 //! niks"). Cues only fill a gap: they never add up across categories, a category that
-//! fired on its own needs none, and a post already explained by an insider kind of
-//! leak (pricing, confidential, financial, security) gets nothing from cues. Two-part rules
+//! fired on its own needs none, and a post already explained by a pricing error,
+//! insider figures or an incident (leak.pricing, leak.financial, leak.security) gets
+//! nothing from cues. Two-part rules
 //! (with context) are not cues: their term alone is no sign.
 //!
 //! `yields_to` settles where categories meet: a rule's findings are dropped when a
