@@ -75,6 +75,9 @@ struct Builder {
 /// The gap character while building: a line break gap is kept apart from a plain one
 /// until `finish`, which writes both as a space.
 const LINE_GAP: char = '\n';
+/// A gap of two or more blanks, which ends a run of spaced letters
+/// (`L u m e n   T h u i s` is two words); it becomes one space.
+const WIDE_GAP: char = '\t';
 
 /// Folds `text` for matching. Rule patterns go through the same function, so a
 /// pattern and a post agree on every folding step.
@@ -361,10 +364,12 @@ impl Builder {
             match self.chars.last_mut() {
                 // Extend the previous gap instead of adding another; a line break
                 // anywhere in it makes it a line gap.
-                Some((previous @ (' ' | LINE_GAP), _, gap_end)) => {
+                Some((previous @ (' ' | LINE_GAP | WIDE_GAP), _, gap_end)) => {
                     *gap_end = end;
                     if is_line_break {
                         *previous = LINE_GAP;
+                    } else if *previous == ' ' {
+                        *previous = WIDE_GAP;
                     }
                 }
                 Some(_) => self.chars.push((gap, start, end)),
@@ -375,7 +380,12 @@ impl Builder {
         }
         let symbol = is_kept_symbol(c);
         let needs_gap = symbol || self.after_symbol;
-        if needs_gap && !matches!(self.chars.last(), None | Some((' ' | LINE_GAP, _, _))) {
+        if needs_gap
+            && !matches!(
+                self.chars.last(),
+                None | Some((' ' | LINE_GAP | WIDE_GAP, _, _))
+            )
+        {
             self.chars.push((' ', start, start));
         }
         self.chars.push((c, start, end));
@@ -383,7 +393,7 @@ impl Builder {
     }
 
     fn finish(mut self) -> Normalized {
-        if matches!(self.chars.last(), Some((' ' | LINE_GAP, _, _))) {
+        if matches!(self.chars.last(), Some((' ' | LINE_GAP | WIDE_GAP, _, _))) {
             self.chars.pop();
         }
         fold_leetspeak(&mut self.chars);
@@ -392,11 +402,13 @@ impl Builder {
         let mut origin = Vec::with_capacity(chars.len());
         let mut line_breaks = Vec::new();
         for (c, start, end) in chars {
-            let c = if c == LINE_GAP {
-                line_breaks.push(text.len());
-                ' '
-            } else {
-                c
+            let c = match c {
+                LINE_GAP => {
+                    line_breaks.push(text.len());
+                    ' '
+                }
+                WIDE_GAP => ' ',
+                _ => c,
             };
             text.push(c);
             origin.extend(std::iter::repeat_n((start, end), c.len_utf8()));
@@ -466,11 +478,17 @@ fn join_spaced_letters(chars: Vec<(char, u32, u32)>) -> Vec<(char, u32, u32)> {
             .get(index)
             .is_some_and(|(c, _, _)| matches!(c, ' ' | '.' | '-' | '_'))
     };
-    // A single letter: a letter with a separator (or the edge) on each side.
+    let is_boundary = |index: usize| {
+        is_separator(index)
+            || chars
+                .get(index)
+                .is_some_and(|(c, _, _)| matches!(*c, WIDE_GAP | LINE_GAP))
+    };
+    // A single letter: a letter with a separator, a wider gap (or the edge) on each side.
     let single = |index: usize| {
         is_letter(index)
-            && (index == 0 || is_separator(index - 1))
-            && (index + 1 == chars.len() || is_separator(index + 1))
+            && (index == 0 || is_boundary(index - 1))
+            && (index + 1 == chars.len() || is_boundary(index + 1))
     };
     let mut output = Vec::with_capacity(chars.len());
     let mut index = 0;
@@ -478,6 +496,7 @@ fn join_spaced_letters(chars: Vec<(char, u32, u32)>) -> Vec<(char, u32, u32)> {
         if single(index) {
             let mut run_end = index;
             while single(run_end + 2)
+                && is_separator(run_end + 1)
                 && chars[run_end + 1].0 == chars.get(index + 1).map_or(' ', |entry| entry.0)
             {
                 run_end += 2;
@@ -522,6 +541,8 @@ mod tests {
             ("🤐🤐x", "🤐 🤐 x"),
             ("Operatie 🦩 Lepelaar", "operatie lepelaar"),
             ("a\n\n b", "a b"),
+            ("L u m e n   T h u i s", "lumen thuis"),
+            ("p r i j s\nf o u t", "prijs fout"),
         ];
         for (input, expected) in cases {
             assert_eq!(normalize(input).text, expected, "input {input:?}");
