@@ -354,8 +354,14 @@ impl RuleSet {
                 short_forms.push(first.to_string());
             }
         }
+        let open = Boundaries {
+            left: false,
+            right: false,
+        };
         for word in &short_forms {
             table.add(word, Target::BrandShort);
+            // `#boycotspark`: any case inside a tag.
+            table.add_folded(fold_written(word).0, open, Target::BrandInTag);
         }
         for word in &brand_words {
             table.add(word, Target::Brand);
