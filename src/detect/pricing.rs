@@ -17,8 +17,13 @@
 //!
 //! # Decisions
 //!
+//! * Amounts in words count with a currency word or as a money nickname (`vijf euro`,
+//!   `twenty bucks`, `een tientje`, `a tenner`); a yearly price (`per jaar`) is a
+//!   selling price, since annual fees and premiums are listed per year.
 //! * A bare number is not a price. The one exception is cents notation (`17,90`,
-//!   `149,-`) right after a price cue (`voor`, `for`, `kost`, `nu`, …): Dutch posts
+//!   `149,-`) right after a price cue (`voor`, `for`, `kost`, `nu`, …) or a price
+//!   verb (`verlaagd naar`, `deployed as`), or set against a second amount in a
+//!   sentence about a price (`23.40 instead of 234.00`): Dutch posts
 //!   often leave out the euro sign there. Such a price has `currency: None` and
 //!   [`PriceFlags::implicit_currency`], and counts in the product's own currency.
 //! * `.` and `,` are read by digit-group length: one separator followed by exactly
@@ -688,6 +693,81 @@ fn read_prices<'a>(
     NUMBER
         .find_iter(text)
         .filter_map(|number| price_at(text, number.start(), number.end(), segments))
+        .chain(word_amounts(text))
+}
+
+/// Amounts written in words: a number word and a currency word (`vijf euro`,
+/// `twenty bucks`, `a hundred euros`) or a money nickname (`een tientje`, `a fiver`).
+static WORD_AMOUNT: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)(?-u:\b)(?:(?P<number>één|een|a|one|twee|two|drie|three|vier|four|vijf|five|zes|six|zeven|seven|acht|eight|negen|nine|tien|ten|elf|eleven|twaalf|twelve|vijftien|fifteen|twintig|twenty|vijfentwintig|twenty-five|dertig|thirty|veertig|forty|vijftig|fifty|honderd|hundred|a\s+hundred|one\s+hundred)\s+(?P<currency>euro's|euros|euro|bucks|dollars|dollar|quid|pounds|pound)|(?P<nickname>(?:een|a)\s+(?:tientje|tenner|vijfje|fiver|geeltje|paar\s+euro|paar\s+euro's|few\s+euros|few\s+bucks|few\s+quid|couple\s+of\s+(?:euros|bucks|quid))))(?-u:\b)",
+    )
+});
+
+fn word_amounts(text: &str) -> impl Iterator<Item = PriceMention> + '_ {
+    WORD_AMOUNT.captures_iter(text).filter_map(|found| {
+        let whole = found.get(0)?;
+        let (amount, currency) = if let Some(nickname) = found.name("nickname") {
+            // A tenner or a fiver is said of euros too: its currency is left open.
+            let lowered = nickname.as_str().to_lowercase();
+            if lowered.contains("tientje") {
+                (10.0, Some(Currency::Eur))
+            } else if lowered.contains("tenner") {
+                (10.0, None)
+            } else if lowered.contains("vijfje") {
+                (5.0, Some(Currency::Eur))
+            } else if lowered.contains("fiver") {
+                (5.0, None)
+            } else if lowered.contains("geeltje") {
+                (25.0, Some(Currency::Eur))
+            } else if lowered.contains("bucks") {
+                (5.0, Some(Currency::Usd))
+            } else if lowered.contains("quid") {
+                (5.0, Some(Currency::Gbp))
+            } else {
+                (5.0, Some(Currency::Eur))
+            }
+        } else {
+            let number = found.name("number")?.as_str().to_lowercase();
+            let amount = match number.split_whitespace().last()? {
+                "één" | "een" | "a" | "one" => 1.0,
+                "twee" | "two" => 2.0,
+                "drie" | "three" => 3.0,
+                "vier" | "four" => 4.0,
+                "vijf" | "five" => 5.0,
+                "zes" | "six" => 6.0,
+                "zeven" | "seven" => 7.0,
+                "acht" | "eight" => 8.0,
+                "negen" | "nine" => 9.0,
+                "tien" | "ten" => 10.0,
+                "elf" | "eleven" => 11.0,
+                "twaalf" | "twelve" => 12.0,
+                "vijftien" | "fifteen" => 15.0,
+                "twintig" | "twenty" => 20.0,
+                "vijfentwintig" | "twenty-five" => 25.0,
+                "dertig" | "thirty" => 30.0,
+                "veertig" | "forty" => 40.0,
+                "vijftig" | "fifty" => 50.0,
+                "honderd" | "hundred" => 100.0,
+                _ => return None,
+            };
+            let currency = Currency::parse(found.name("currency")?.as_str()).or_else(|| {
+                let written = found.name("currency")?.as_str().to_lowercase();
+                written.starts_with("pound").then_some(Currency::Gbp)
+            })?;
+            (amount, Some(currency))
+        };
+        Some(PriceMention {
+            start: whole.start(),
+            end: whole.end(),
+            amount,
+            currency,
+            flags: PriceFlags {
+                implicit_currency: currency.is_none(),
+                ..PriceFlags::default()
+            },
+        })
+    })
 }
 
 /// `price` with the flags from the words around it ([`context_flags`]) added.
@@ -1493,6 +1573,12 @@ mod tests {
                 "Pulse 4 op de trein van 10.15 i.p.v. 10.05, prijs onbekend",
                 NONE,
             ),
+            // Amounts in words.
+            ("de Pulse 4 voor een tientje in de app 😳", BELOW),
+            ("Cyclone 9 for twenty bucks on the US store?!", NONE),
+            ("Cyclone 9 for twenty euros on the site", BELOW),
+            ("Pulse 4 kost vijf euro per maand extra", NONE),
+            ("Pulse 4: tien euro korting met de code", NONE),
             // Error talk.
             (
                 "PSA: pricing glitch on the Pulse 4, check the NL store",
