@@ -699,7 +699,7 @@ fn read_iban(text: &str, start: usize, length: usize) -> Option<(usize, String)>
             if compact.len() == length {
                 break;
             }
-        } else if (c == ' ' || c == '\u{A0}')
+        } else if matches!(c, ' ' | '\u{A0}' | '-' | '.')
             && compact.len() >= 4
             && chars.peek().is_some_and(|(_, n)| n.is_ascii_alphanumeric())
         {
@@ -1087,7 +1087,7 @@ static DUTCH_DOCUMENT: LazyLock<Regex> = LazyLock::new(|| {
 
 static DOCUMENT_CONTEXT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)\b(?:paspoort|passport|id[\s\-]?kaart|identiteitskaart|identiteitsbewijs|documentnummer|document\s+(?:number|no)|id[\s\-]?card|reisdocument|travel\s+document)",
+        r"(?i)\b(?:paspoort|passport|id[\s\-]?kaart|identiteitskaart|identiteitsbewijs|documentnummer|document\s+(?:number|no)|id[\s\-]?card|reisdocument|travel\s+document|verblijfs(?:vergunning|document|kaart)|residence\s+(?:permit|card)|vreemdelingendocument|rijbewijs|driving\s+licen[cs]e|driver'?s\s+licen[cs]e|passeport|carte\s+d'identit[ée])",
     )
     .expect("valid document context pattern")
 });
@@ -1181,7 +1181,7 @@ static BIRTHDATE: LazyLock<Regex> = LazyLock::new(|| {
     const MONTHS: &str = "jan(?:uari|uary)?|feb(?:ruari|ruary)?|maart|mrt|mar(?:ch)?|apr(?:il)?|mei|may|jun[ie]?|jul[iy]?|aug(?:ustus|ust)?|sep(?:t(?:ember)?)?|okt(?:ober)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?";
     let pattern = format!(
         r"(?ix)
-        \b(?:geboren|geboortedatum|geb\.|geb:|date\s+of\s+birth|birth\s*date|d\.?o\.?b\.?|born)
+        (?:\b(?:geboren|geboortedatum|geb\.|geb:|date\s+of\s+birth|birth\s*date|d\.?o\.?b\.?|born|n[ée]e?\s+le|date\s+de\s+naissance)|°)
         [\s:,\-]*(?:(?:op|on|at|the|is|was|:)\s*){{0,2}}
         (?P<date>
             (?P<d1>\d{{1,2}})[\-/.](?P<m1>\d{{1,2}})[\-/.](?P<y1>(?:19|20)?\d{{2}})
@@ -1841,6 +1841,27 @@ mod tests {
                 assert!(spans.iter().any(|s| s == expected), "{text:?}: {spans:?}");
             }
         }
+    }
+
+    #[test]
+    fn more_notations_of_known_identifiers() {
+        // An IBAN grouped with hyphens or dots, a Belgian birth date with `°`.
+        let found = summary("stort op NL91-ABNA-0417-1643-00 aub");
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].0, "pii.iban");
+        assert_eq!(found[0].2.as_deref(), Some("NL91ABNA0417164300"));
+        let found = summary("Jan Peeters (° 12/03/1985) uit Gent");
+        assert!(
+            found.iter().any(|(rule, _, _)| *rule == "pii.birthdate"),
+            "{found:?}"
+        );
+        let found = summary("verblijfsvergunning nummer XK4R82P17 van de nieuwe collega");
+        assert!(
+            found.iter().any(|(rule, _, _)| *rule == "pii.passport"),
+            "{found:?}"
+        );
+        // An IBAN with a wrong check in any notation stays quiet.
+        assert!(summary("stort op NL91-ABNA-0417-1643-01 aub").is_empty());
     }
 
     #[test]
