@@ -1286,7 +1286,7 @@ static DELIVERY_CONTEXT: LazyLock<Regex> = LazyLock::new(|| {
 /// Words that make the receiver the company or a shop: `stuur het retour naar ons`.
 static OWN_RECEIVER: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)\b(?:ons|onze|our|us|we|retour\w*|return\w*|terug|back|postbus|antwoordnummer|p\.?o\.?\s?box)\b",
+        r"(?i)\b(?:ons|onze|our|us|we|retour\w*|return\w*|terug|back|postbus|antwoordnummer|p\.?o\.?\s?box|klantenservice|klantendienst|customer\s+(?:service|care|support)|servicepunt|service\s+desk|afdeling|department|team)\b",
     )
     .expect("valid own-receiver pattern")
 });
@@ -1828,6 +1828,10 @@ mod tests {
             ("stuur je retour naar ons magazijn, Industrieweg 5", ""),
             ("Send it back to our store at Stationsplein 3", ""),
             ("Bezoek onze winkel aan de Kerkstraat 12", ""),
+            (
+                "Stuur je vragen naar de klantenservice, Kerkstraat 12, 1234 AB Delft",
+                "",
+            ),
         ];
         for (text, expected) in cases {
             let spans: Vec<String> = summary(text)
