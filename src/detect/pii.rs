@@ -52,6 +52,9 @@ pub fn find_pii(text: &str, out: &mut Vec<Hit>) {
     if digits >= BSN_MIN_DIGITS {
         find_bsns(text, &mut candidates);
     }
+    if digits >= 11 {
+        find_belgian_numbers(text, &mut candidates);
+    }
     find_emails(text, &mut candidates);
     if digits >= PHONE_MIN_DIGITS {
         find_phones(text, &mut candidates);
@@ -242,7 +245,7 @@ impl Groups {
                     ranges.push((group_start, at));
                     separator_is_space = true;
                 }
-                separator_is_space &= c == ' ' || c == '\u{A0}';
+                separator_is_space &= matches!(c, ' ' | '\u{A0}' | '\n' | '\r');
             }
         }
         if let Some(group_start) = current {
@@ -452,7 +455,29 @@ fn phone_canonical(raw: &str) -> Option<String> {
         return None;
     }
     let national = digits.strip_prefix('0')?;
-    dutch_number_ok(national).then(|| format!("31{national}"))
+    if dutch_number_ok(national) {
+        return Some(format!("31{national}"));
+    }
+    // Not Dutch: a Belgian number written in groups (`0486 27 76 83`, `02 588 41 00`,
+    // `09/234.56.78`). Ungrouped, nine or ten digits from `0` are as likely an
+    // account, order or customer number.
+    let grouped = raw.contains([' ', '\u{A0}', '-', '.', '/']);
+    let bsn_shaped = raw.len() == 11 && raw.as_bytes()[4] == b'.' && raw.as_bytes()[7] == b'.';
+    (grouped && !bsn_shaped && belgian_number_ok(national)).then(|| format!("32{national}"))
+}
+
+/// Whether a Belgian national significant number (without the trunk `0`) fits the
+/// Belgian number plan: mobile `45`–`49` + 7 digits (these also fit the Dutch plan,
+/// as `04xx` area numbers), geographic numbers of 8 digits
+/// (`2 588 41 00`, `9 234 56 78`, `11 22 33 44`), and the `800`/`90x` service numbers
+/// with 5 more digits. Only numbers the Dutch plan rejects ever get here.
+fn belgian_number_ok(national: &str) -> bool {
+    let bytes = national.as_bytes();
+    match (bytes.first(), bytes.get(1)) {
+        (Some(b'4'), Some(b'5'..=b'9')) => national.len() == 9,
+        (Some(b'1'..=b'9'), _) => national.len() == 8,
+        _ => false,
+    }
 }
 
 /// Words that say a number is to be called or texted (`ring 07700 900431`).
@@ -674,7 +699,7 @@ fn read_iban(text: &str, start: usize, length: usize) -> Option<(usize, String)>
             if compact.len() == length {
                 break;
             }
-        } else if (c == ' ' || c == '\u{A0}')
+        } else if matches!(c, ' ' | '\u{A0}' | '-' | '.')
             && compact.len() >= 4
             && chars.peek().is_some_and(|(_, n)| n.is_ascii_alphanumeric())
         {
@@ -732,8 +757,12 @@ fn find_ibans(text: &str, out: &mut Vec<Hit>) {
 // payment card
 // ---------------------------------------------------------------------------
 
-static DIGIT_RUN: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"\d+(?:[ \u{A0}\-]\d+)*").expect("valid digit-run pattern"));
+/// Digit groups split by a space, a hyphen or one line break (a card number pasted
+/// over two or three lines: `5351 0119⏎1676 3072`).
+static DIGIT_RUN: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\d+(?:(?:[ \u{A0}\-]|[ \u{A0}]*\r?\n[ \u{A0}]*)\d+)*")
+        .expect("valid digit-run pattern")
+});
 
 fn luhn_ok(digits: &str) -> bool {
     let mut total = 0;
@@ -919,6 +948,131 @@ fn find_bsns(text: &str, out: &mut Vec<Hit>) {
 }
 
 // ---------------------------------------------------------------------------
+// Belgian national number, eID card number and old account number
+// ---------------------------------------------------------------------------
+
+/// The Belgian national number (rijksregisternummer, INSZ/NISS): `YY.MM.DD-XXX.CC`,
+/// also without or with other separators. The check number `CC` is 97 minus the
+/// first nine digits mod 97 (for births from 2000 on: with a `2` in front).
+static NATIONAL_NUMBER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\d{2}[. ]?\d{2}[. ]?\d{2}[\- .]?\d{3}[. ]?\d{2}")
+        .expect("valid national-number pattern")
+});
+
+/// The formal notation `YY.MM.DD-XXX.CC`: with its checksum and a date, distinctive
+/// enough without a context word.
+static NATIONAL_NUMBER_FORMAL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^\d{2}\.\d{2}\.\d{2}-\d{3}\.\d{2}$").expect("valid formal national-number pattern")
+});
+
+static NATIONAL_NUMBER_CONTEXT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)\b(?:rijksregister\w*|rr[\s\-]?(?:nr|nummer)|rrn|insz(?:[\s\-]?(?:nr|nummer))?|niss|national\s+(?:number|register|registry|id(?:entification)?(?:\s+number)?)|nationaal\s+nummer|num[ée]ro\s+(?:national|de\s+registre\s+national)|registre\s+national|identificatienummer|sociale[\s\-]zekerheidsnummer|social\s+security)",
+    )
+    .expect("valid national-number context pattern")
+});
+
+/// Whether 11 digits are a Belgian national number: a plausible birth date (month 0
+/// for an unknown date, +20 or +40 for a BIS number) and the mod-97 check number.
+fn belgian_national_number_ok(digits: &str) -> bool {
+    if digits.len() != 11 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return false;
+    }
+    let month: u32 = digits[2..4].parse().unwrap_or(99);
+    let day: u32 = digits[4..6].parse().unwrap_or(99);
+    let month_ok = matches!(month, 0..=12 | 20..=32 | 40..=52);
+    if !month_ok || day > 31 {
+        return false;
+    }
+    let Ok(base) = digits[..9].parse::<u64>() else {
+        return false;
+    };
+    let Ok(check) = digits[9..].parse::<u64>() else {
+        return false;
+    };
+    97 - base % 97 == check || 97 - (2_000_000_000 + base) % 97 == check
+}
+
+/// The eID card number and the pre-IBAN account number share one notation,
+/// `ddd-ddddddd-dd`, and one check: the first ten digits mod 97 (97 for 0).
+static BELGIAN_372: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\d{3}[\-.]\d{7}[\-.]\d{2}").expect("valid Belgian 3-7-2 pattern")
+});
+
+fn belgian_372_ok(digits: &str) -> bool {
+    if digits.len() != 12 {
+        return false;
+    }
+    let (Ok(base), Ok(check)) = (digits[..10].parse::<u64>(), digits[10..].parse::<u64>()) else {
+        return false;
+    };
+    let remainder = base % 97;
+    base != 0 && check == if remainder == 0 { 97 } else { remainder }
+}
+
+fn find_belgian_numbers(text: &str, out: &mut Vec<Hit>) {
+    for number in NATIONAL_NUMBER.find_iter(text) {
+        let (start, end) = (number.start(), number.end());
+        if !number_starts_cleanly(text, start)
+            || !number_ends_cleanly(text, end)
+            || follows_iban_prefix(text, start)
+        {
+            continue;
+        }
+        let digits = digits_of(number.as_str());
+        if !belgian_national_number_ok(&digits) {
+            continue;
+        }
+        let in_context = NATIONAL_NUMBER_CONTEXT.is_match(before(text, start, BSN_SENTENCE_RADIUS))
+            || NATIONAL_NUMBER_CONTEXT.is_match(after(text, end, CONTEXT_RADIUS));
+        if in_context || NATIONAL_NUMBER_FORMAL.is_match(number.as_str()) {
+            out.push(pii_hit(
+                "pii.national_number",
+                start,
+                end,
+                WEIGHT_VALIDATED,
+                true,
+                Some(digits),
+            ));
+        }
+    }
+    for number in BELGIAN_372.find_iter(text) {
+        let (start, end) = (number.start(), number.end());
+        if !number_starts_cleanly(text, start) || !number_ends_cleanly(text, end) {
+            continue;
+        }
+        let digits = digits_of(number.as_str());
+        if !belgian_372_ok(&digits) {
+            continue;
+        }
+        let document = DOCUMENT_CONTEXT.is_match(before(text, start, CONTEXT_RADIUS))
+            || DOCUMENT_CONTEXT.is_match(after(text, end, CONTEXT_RADIUS))
+            || EID_CONTEXT.is_match(before(text, start, CONTEXT_RADIUS));
+        let rule = if document {
+            "pii.id_card"
+        } else {
+            "pii.bank_account"
+        };
+        out.push(pii_hit(
+            rule,
+            start,
+            end,
+            WEIGHT_VALIDATED,
+            true,
+            Some(digits),
+        ));
+    }
+}
+
+/// Belgian words for the identity card that [`DOCUMENT_CONTEXT`] lacks.
+static EID_CONTEXT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)\b(?:e-?id|kaartnummer|card\s+number|carte\s+d'identit[ée]|identiteitskaartnummer)",
+    )
+    .expect("valid eID context pattern")
+});
+
+// ---------------------------------------------------------------------------
 // passport / ID card
 // ---------------------------------------------------------------------------
 
@@ -933,7 +1087,7 @@ static DUTCH_DOCUMENT: LazyLock<Regex> = LazyLock::new(|| {
 
 static DOCUMENT_CONTEXT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)\b(?:paspoort|passport|id[\s\-]?kaart|identiteitskaart|identiteitsbewijs|documentnummer|document\s+(?:number|no)|id[\s\-]?card|reisdocument|travel\s+document)",
+        r"(?i)\b(?:paspoort|passport|id[\s\-]?kaart|identiteitskaart|identiteitsbewijs|documentnummer|document\s+(?:number|no)|id[\s\-]?card|reisdocument|travel\s+document|verblijfs(?:vergunning|document|kaart)|residence\s+(?:permit|card)|vreemdelingendocument|rijbewijs|driving\s+licen[cs]e|driver'?s\s+licen[cs]e|passeport|carte\s+d'identit[ée])",
     )
     .expect("valid document context pattern")
 });
@@ -1027,7 +1181,7 @@ static BIRTHDATE: LazyLock<Regex> = LazyLock::new(|| {
     const MONTHS: &str = "jan(?:uari|uary)?|feb(?:ruari|ruary)?|maart|mrt|mar(?:ch)?|apr(?:il)?|mei|may|jun[ie]?|jul[iy]?|aug(?:ustus|ust)?|sep(?:t(?:ember)?)?|okt(?:ober)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?";
     let pattern = format!(
         r"(?ix)
-        \b(?:geboren|geboortedatum|geb\.|geb:|date\s+of\s+birth|birth\s*date|d\.?o\.?b\.?|born)
+        (?:\b(?:geboren|geboortedatum|geb\.|geb:|date\s+of\s+birth|birth\s*date|d\.?o\.?b\.?|born|n[ée]e?\s+le|date\s+de\s+naissance)|°)
         [\s:,\-]*(?:(?:op|on|at|the|is|was|:)\s*){{0,2}}
         (?P<date>
             (?P<d1>\d{{1,2}})[\-/.](?P<m1>\d{{1,2}})[\-/.](?P<y1>(?:19|20)?\d{{2}})
@@ -1089,9 +1243,10 @@ static STREET: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         r"(?x)
         (?-u:\b)(?:(?:Van|De|Den|Der|Het|Ter|Ten|Sint|Prins|Prinses|Koning|Koningin|Burgemeester|Dokter|Graaf|Oude|Nieuwe|Korte|Lange|Kleine|Grote)\s+(?:(?:van|de|der|den|het|ter|ten)\s+)?){0,2}
-        \p{Lu}[\p{L}'\-]*(?:straat|laan|weg|plein|gracht|kade|singel|dijk|dreef|pad|steeg|baan|markt|wal|plantsoen|boulevard|hof|park|allee|erf|veld|steenweg)
+        \p{Lu}[\p{L}'\-]*(?:straat|laan|weg|plein|gracht|kade|kaai|singel|vest|dijk|dreef|pad|steeg|baan|markt|wal|plantsoen|boulevard|hof|park|allee|erf|veld|steenweg)
         \s+\d{1,5}(?:\s?[a-zA-Z](?-u:\b)|[\-/]\d{1,4}(?-u:\b))?
         |(?-u:\b)\d{1,5}\s+(?:\p{Lu}\p{Ll}+\s+){1,3}(?:Street|Road|Avenue|Lane|Drive|Boulevard|Close|Crescent|Terrace|Square)(?-u:\b)
+        |(?-u:\b)(?:Rue|Avenue|Av\.|Chauss[ée]e|Boulevard|Bd\.?|Place|Quai|Chemin|All[ée]e|Impasse|Drève|Clos)\s+(?:(?:de|du|des|la|le|l'|d')\s*){0,2}\p{Lu}[\p{L}'\-]*(?:\s+\p{Lu}[\p{L}'\-]*){0,2}\s*,?\s+\d{1,4}(?:\s?[a-zA-Z](?-u:\b)|[\-/]\d{1,4}(?-u:\b))?(?-u:\b)
         ",
     )
     .expect("valid street pattern")
@@ -1117,6 +1272,43 @@ static BUSINESS_CONTEXT: LazyLock<Regex> = LazyLock::new(|| {
         r"(?i)\b(?:winkel|store|shop|filiaal|vestiging|kantoor|office|hoofdkantoor|headquarters|showroom|magazijn|warehouse|distributiecentrum|b\.?v\.?|n\.?v\.?|openingstijden|opening hours|bezoek|visit)\b",
     )
     .expect("valid business context pattern")
+});
+
+/// Sending or delivering something to the address that follows: `we sturen je prijs
+/// naar`, `send your prize to`, `bezorgd op`, `shipping address:`.
+static DELIVERY_CONTEXT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)\b(?:send|sending|sent|ship|shipping|shipped|deliver\w*|mail|mailed|post|posted|forward\w*|stuur|stuurt|sturen|gestuurd|opsturen|opgestuurd|toesturen|toegestuurd|nasturen|nagestuurd|verstuur\w*|verzend\w*|verzonden|bezorg\w*|leveren|geleverd|afgeleverd|aflever\w*|factuuradres|postadres|huisadres|thuisadres|envoy\w*|livr\w*)\b",
+    )
+    .expect("valid delivery context pattern")
+});
+
+/// Words that make the receiver the company or a shop: `stuur het retour naar ons`.
+static OWN_RECEIVER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)\b(?:ons|onze|our|us|we|retour\w*|return\w*|terug|back|postbus|antwoordnummer|p\.?o\.?\s?box|klantenservice|klantendienst|customer\s+(?:service|care|support)|servicepunt|service\s+desk|afdeling|department|team)\b",
+    )
+    .expect("valid own-receiver pattern")
+});
+
+/// Whether the address that follows `nearby_before` is where something is sent to a
+/// person: a delivery word in the text before it, with no shop, company or return
+/// word from there on (`stuur je retour naar ons magazijn` is a business address).
+fn sent_to_a_person(nearby_before: &str) -> bool {
+    DELIVERY_CONTEXT
+        .find_iter(nearby_before)
+        .last()
+        .is_some_and(|word| {
+            let from_word = &nearby_before[word.start()..];
+            !BUSINESS_CONTEXT.is_match(nearby_before)
+                && !OWN_RECEIVER.is_match(from_word)
+                && !SENDER_LABEL.is_match(nearby_before)
+        })
+}
+
+/// A sender label: the address after it is where a parcel comes from.
+static SENDER_LABEL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(?:afzender|sender|exp[ée]diteur)\b").expect("valid sender pattern")
 });
 
 /// Postcode letter pairs that PostNL never hands out.
@@ -1156,7 +1348,7 @@ fn find_addresses(text: &str, out: &mut Vec<Hit>) {
         let nearby_before = before(text, start, NAME_RADIUS);
         let address_words = ADDRESS_CONTEXT.is_match(nearby_before)
             || ADDRESS_CONTEXT.is_match(after(text, end, CONTEXT_RADIUS));
-        if address_words || names_a_person(nearby_before) {
+        if address_words || names_a_person(nearby_before) || sent_to_a_person(nearby_before) {
             out.push(pii_hit(
                 "pii.address",
                 start,
@@ -1529,6 +1721,151 @@ mod tests {
             let found = summary(text);
             assert!(found.is_empty(), "{text:?}: expected no PII, got {found:?}");
         }
+    }
+
+    #[test]
+    fn belgian_numbers_with_their_checks() {
+        // (text, rule expected, or "" for none)
+        let cases: &[(&str, &str)] = &[
+            (
+                "Rijksregisternummer 85.07.30-123.35 van klant",
+                "pii.national_number",
+            ),
+            ("klant met nr 85.07.30-123.35 belde", "pii.national_number"),
+            ("INSZ: 85073012335", "pii.national_number"),
+            (
+                "rijksregister 05.03.12-345.32, geboren na 2000",
+                "pii.national_number",
+            ),
+            // Wrong check number, or no context for the bare digits.
+            ("Rijksregisternummer 85.07.30-123.36 van klant", ""),
+            ("factuur 85073012335 betaald", ""),
+            // Month 14 is no birth date.
+            ("rijksregister 85.14.30-123.35", ""),
+            ("eID kaartnummer 591-1234567-53", "pii.id_card"),
+            (
+                "oude rekening 310-1234567-37 nog actief",
+                "pii.bank_account",
+            ),
+            ("oude rekening 310-1234567-38 nog actief", ""),
+        ];
+        for (text, expected) in cases {
+            let found = summary(text);
+            let rules: Vec<&str> = found.iter().map(|(rule, _, _)| *rule).collect();
+            if expected.is_empty() {
+                assert!(rules.is_empty(), "{text:?}: {found:?}");
+            } else {
+                assert_eq!(rules, vec![*expected], "{text:?}");
+                assert!(hits(text)[0].checksum_validated, "{text:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn belgian_phones_in_grouped_national_notation() {
+        let cases: &[(&str, Option<&str>)] = &[
+            // A Belgian mobile has as many digits as a Dutch `04xx` number, and
+            // reads as one: a phone either way.
+            ("bel me op 0486 27 76 83", Some("31486277683")),
+            ("bereikbaar via 0472/12.34.56", Some("31472123456")),
+            ("kantoor Gent 09 234 56 78", Some("3292345678")),
+            ("ons nummer 02 588 41 00", Some("3225884100")),
+            // Ungrouped, nine digits from 0 are not taken as a Belgian number.
+            ("ref 092345678", None),
+            ("klantnummer 023456789", None),
+        ];
+        for (text, expected) in cases {
+            let phones: Vec<Option<String>> = hits(text)
+                .into_iter()
+                .filter(|hit| hit.rule == "pii.phone")
+                .map(|hit| hit.canonical)
+                .collect();
+            match expected {
+                Some(canonical) => {
+                    assert_eq!(phones, vec![Some((*canonical).to_owned())], "{text:?}")
+                }
+                None => assert!(phones.is_empty(), "{text:?}: {phones:?}"),
+            }
+        }
+        assert_eq!(
+            canonical_phone("+32 2 588 41 00").as_deref(),
+            Some("3225884100")
+        );
+        assert_eq!(
+            canonical_phone("02 588 41 00").as_deref(),
+            Some("3225884100")
+        );
+    }
+
+    #[test]
+    fn card_number_over_line_breaks() {
+        let text = "my card 5412 7534\n5678 9010\nkeeps getting declined";
+        let found = summary(text);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].0, "pii.card");
+        assert_eq!(found[0].2.as_deref(), Some("5412753456789010"));
+        // Two numbers on two lines that are no card together stay quiet.
+        assert!(summary("order 5412 7534\nticket 5678 9011").is_empty());
+    }
+
+    #[test]
+    fn address_something_is_sent_to() {
+        // (text, the address span expected, or "" for none)
+        let cases: &[(&str, &str)] = &[
+            (
+                "Nina, we'll send your prize to Prinsengracht 401-2, 1016 HM Amsterdam!",
+                "Prinsengracht 401-2",
+            ),
+            (
+                "we sturen het pakket naar Kerkstraat 12, 9000 Gent",
+                "Kerkstraat 12",
+            ),
+            (
+                "envoyé à Rue de la Loi 16, 1000 Bruxelles",
+                "Rue de la Loi 16",
+            ),
+            // The receiver is the company: a return or business address.
+            ("stuur je retour naar ons magazijn, Industrieweg 5", ""),
+            ("Send it back to our store at Stationsplein 3", ""),
+            ("Bezoek onze winkel aan de Kerkstraat 12", ""),
+            (
+                "Stuur je vragen naar de klantenservice, Kerkstraat 12, 1234 AB Delft",
+                "",
+            ),
+        ];
+        for (text, expected) in cases {
+            let spans: Vec<String> = summary(text)
+                .into_iter()
+                .filter(|(rule, _, _)| *rule == "pii.address")
+                .map(|(_, span, _)| span)
+                .collect();
+            if expected.is_empty() {
+                assert!(spans.is_empty(), "{text:?}: {spans:?}");
+            } else {
+                assert!(spans.iter().any(|s| s == expected), "{text:?}: {spans:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn more_notations_of_known_identifiers() {
+        // An IBAN grouped with hyphens or dots, a Belgian birth date with `°`.
+        let found = summary("stort op NL91-ABNA-0417-1643-00 aub");
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].0, "pii.iban");
+        assert_eq!(found[0].2.as_deref(), Some("NL91ABNA0417164300"));
+        let found = summary("Jan Peeters (° 12/03/1985) uit Gent");
+        assert!(
+            found.iter().any(|(rule, _, _)| *rule == "pii.birthdate"),
+            "{found:?}"
+        );
+        let found = summary("verblijfsvergunning nummer XK4R82P17 van de nieuwe collega");
+        assert!(
+            found.iter().any(|(rule, _, _)| *rule == "pii.passport"),
+            "{found:?}"
+        );
+        // An IBAN with a wrong check in any notation stays quiet.
+        assert!(summary("stort op NL91-ABNA-0417-1643-01 aub").is_empty());
     }
 
     #[test]

@@ -17,8 +17,13 @@
 //!
 //! # Decisions
 //!
+//! * Amounts in words count with a currency word or as a money nickname (`vijf euro`,
+//!   `twenty bucks`, `een tientje`, `a tenner`); a yearly price (`per jaar`) is a
+//!   selling price, since annual fees and premiums are listed per year.
 //! * A bare number is not a price. The one exception is cents notation (`17,90`,
-//!   `149,-`) right after a price cue (`voor`, `for`, `kost`, `nu`, …): Dutch posts
+//!   `149,-`) right after a price cue (`voor`, `for`, `kost`, `nu`, …) or a price
+//!   verb (`verlaagd naar`, `deployed as`), or set against a second amount in a
+//!   sentence about a price (`23.40 instead of 234.00`): Dutch posts
 //!   often leave out the euro sign there. Such a price has `currency: None` and
 //!   [`PriceFlags::implicit_currency`], and counts in the product's own currency.
 //! * `.` and `,` are read by digit-group length: one separator followed by exactly
@@ -145,7 +150,9 @@ pub struct PriceFlags {
     /// `save €50`, `bespaar €50`, `-€50`, `€50 goedkoper`, `€50 extra`, `€100 cashback`.
     pub discount: bool,
     /// A periodic or lease price: `per maand`, `p/m`, `/mnd`, `a month`, `/month`,
-    /// `per week`, `24 x €62`, or lease / rent / subscription words before it.
+    /// `per week`, `24 x €62`, or lease / rent / subscription words before it. A
+    /// yearly price (`per jaar`, `a year`) is not periodic: annual fees, insurance
+    /// premiums and memberships are listed per year, so it is their selling price.
     pub periodic: bool,
     /// A fee or the cost of a service: `verzendkosten`, `bezorgkosten`, `fee`,
     /// `shipping`, `administratiekosten`, `borg`, `deposit`, `installatie`, `repair`.
@@ -257,6 +264,46 @@ static PRICE_CUE: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 
+/// A verb that sets or shows a price, right before an amount without a currency:
+/// `verlaagd naar 23,40`, `staat op 3,60`, `got deployed as 23.40`, `listed at`.
+static PRICE_VERB_CUE: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)(?-u:\b)(?:verlaagd|gezakt|gedaald|aangepast|gewijzigd|veranderd|gezet|ingesteld|ingevoerd|ingevuld|staat|stond|stonden|staan|geprijsd|geprijst|afgeprijsd|dropped|lowered|reduced|cut|changed|set|listed|priced|deployed|configured|entered|showing|shows|showed|toont|displayed|went\s+down|ging|went)\s+(?:(?:nu|now|er|ineens|opeens|suddenly|in\s+de\s+\p{L}+|in\s+the\s+\p{L}+|on\s+the\s+\p{L}+|op\s+de\s+\p{L}+)\s+)*(?:naar|to|op|at|as|als|on|voor|for)\s*$",
+    )
+});
+
+/// A second amount right after a bare one that sets the two against each other:
+/// `23.40 instead of 234.00`, `3,60 i.p.v. 36,00`. The second amount is group 1.
+static PAIRED_AFTER: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)^\s*(?:instead\s+of|rather\s+than|i\.?\s?p\.?\s?v\.?|in\s+plaats\s+van|en\s+niet|and\s+not|not|niet|vs\.?|versus)\s*(?:€|eur|\$|£)?\s*(\d[\d.,]*(?:[.,]\d{2}|[.,]--?))(?:$|[^\p{L}\p{N}])",
+    )
+});
+
+/// Words that say a sentence is about a price.
+static PRICE_WORD: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)(?-u:\b)(?:\p{L}*prijs\p{L}*|\p{L}*prijzen|pric(?:e|es|ed|ing)|tarie\p{L}*|tarif\p{L}*|bedrag\p{L}*|kost|kosten|kostte|costs?|fee)(?-u:\b)",
+    )
+});
+
+/// Whether the bare amount at `start..end` is set against a second amount with a
+/// currency or cents (`23.40 instead of 234.00`) in a sentence about a price. The
+/// pair makes both money even when one reads like a clock time.
+fn paired_with_price(text: &str, start: usize, end: usize, segments: &Segments) -> bool {
+    let Some(other) = PAIRED_AFTER.captures(&text[end..]).and_then(|c| c.get(1)) else {
+        return false;
+    };
+    let Some(parsed) = parse_number(other.as_str().trim_end_matches(['-', '.', ','])) else {
+        return false;
+    };
+    let other_time_like = parsed.decimal_separator == Some('.')
+        && parsed.value.trunc() <= 23.0
+        && (parsed.value.fract() * 100.0).round() <= 59.0;
+    let (sentence_start, sentence_end) = segments.sentence_bounds(start);
+    !other_time_like && PRICE_WORD.is_match(&text[sentence_start..sentence_end])
+}
+
 /// Units after a number that make it something other than money.
 static UNIT_AFTER: LazyLock<Regex> = LazyLock::new(|| {
     re(
@@ -278,7 +325,7 @@ static DISCOUNT_AFTER: LazyLock<Regex> = LazyLock::new(|| {
 
 static PERIODIC_AFTER: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)^\s*(?:(?:per|a|an|each|every|elke|iedere|in\s+de|in\s+the)\s+|/\s*|p/?\s*)(?:maand|mnd|month|mo|week|wk|jaar|jr|year|yr|dag|day|kwartaal|quarter|uur|hour|hr)(?-u:\b)|^\s*(?:p\.?m\.?|pm|p/m|maandelijks|monthly|weekly|wekelijks|jaarlijks|yearly|annually|[x×]\s*\d)(?:$|[^\p{L}])",
+        r"(?i)^\s*(?:(?:per|a|an|each|every|elke|iedere|in\s+de|in\s+the)\s+|/\s*|p/?\s*)(?:maand|mnd|month|mo|week|wk|dag|day|kwartaal|quarter|uur|hour|hr)(?-u:\b)|^\s*(?:p\.?m\.?|pm|p/m|maandelijks|monthly|weekly|wekelijks|[x×]\s*\d)(?:$|[^\p{L}])",
     )
 });
 
@@ -646,6 +693,81 @@ fn read_prices<'a>(
     NUMBER
         .find_iter(text)
         .filter_map(|number| price_at(text, number.start(), number.end(), segments))
+        .chain(word_amounts(text))
+}
+
+/// Amounts written in words: a number word and a currency word (`vijf euro`,
+/// `twenty bucks`, `a hundred euros`) or a money nickname (`een tientje`, `a fiver`).
+static WORD_AMOUNT: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)(?-u:\b)(?:(?P<number>één|een|a|one|twee|two|drie|three|vier|four|vijf|five|zes|six|zeven|seven|acht|eight|negen|nine|tien|ten|elf|eleven|twaalf|twelve|vijftien|fifteen|twintig|twenty|vijfentwintig|twenty-five|dertig|thirty|veertig|forty|vijftig|fifty|honderd|hundred|a\s+hundred|one\s+hundred)\s+(?P<currency>euro's|euros|euro|bucks|dollars|dollar|quid|pounds|pound)|(?P<nickname>(?:een|a)\s+(?:tientje|tenner|vijfje|fiver|geeltje|paar\s+euro|paar\s+euro's|few\s+euros|few\s+bucks|few\s+quid|couple\s+of\s+(?:euros|bucks|quid))))(?-u:\b)",
+    )
+});
+
+fn word_amounts(text: &str) -> impl Iterator<Item = PriceMention> + '_ {
+    WORD_AMOUNT.captures_iter(text).filter_map(|found| {
+        let whole = found.get(0)?;
+        let (amount, currency) = if let Some(nickname) = found.name("nickname") {
+            // A tenner or a fiver is said of euros too: its currency is left open.
+            let lowered = nickname.as_str().to_lowercase();
+            if lowered.contains("tientje") {
+                (10.0, Some(Currency::Eur))
+            } else if lowered.contains("tenner") {
+                (10.0, None)
+            } else if lowered.contains("vijfje") {
+                (5.0, Some(Currency::Eur))
+            } else if lowered.contains("fiver") {
+                (5.0, None)
+            } else if lowered.contains("geeltje") {
+                (25.0, Some(Currency::Eur))
+            } else if lowered.contains("bucks") {
+                (5.0, Some(Currency::Usd))
+            } else if lowered.contains("quid") {
+                (5.0, Some(Currency::Gbp))
+            } else {
+                (5.0, Some(Currency::Eur))
+            }
+        } else {
+            let number = found.name("number")?.as_str().to_lowercase();
+            let amount = match number.split_whitespace().last()? {
+                "één" | "een" | "a" | "one" => 1.0,
+                "twee" | "two" => 2.0,
+                "drie" | "three" => 3.0,
+                "vier" | "four" => 4.0,
+                "vijf" | "five" => 5.0,
+                "zes" | "six" => 6.0,
+                "zeven" | "seven" => 7.0,
+                "acht" | "eight" => 8.0,
+                "negen" | "nine" => 9.0,
+                "tien" | "ten" => 10.0,
+                "elf" | "eleven" => 11.0,
+                "twaalf" | "twelve" => 12.0,
+                "vijftien" | "fifteen" => 15.0,
+                "twintig" | "twenty" => 20.0,
+                "vijfentwintig" | "twenty-five" => 25.0,
+                "dertig" | "thirty" => 30.0,
+                "veertig" | "forty" => 40.0,
+                "vijftig" | "fifty" => 50.0,
+                "honderd" | "hundred" => 100.0,
+                _ => return None,
+            };
+            let currency = Currency::parse(found.name("currency")?.as_str()).or_else(|| {
+                let written = found.name("currency")?.as_str().to_lowercase();
+                written.starts_with("pound").then_some(Currency::Gbp)
+            })?;
+            (amount, Some(currency))
+        };
+        Some(PriceMention {
+            start: whole.start(),
+            end: whole.end(),
+            amount,
+            currency,
+            flags: PriceFlags {
+                implicit_currency: currency.is_none(),
+                ..PriceFlags::default()
+            },
+        })
+    })
 }
 
 /// `price` with the flags from the words around it ([`context_flags`]) added.
@@ -751,9 +873,12 @@ fn price_at(
             && (parsed.value.fract() * 100.0).round() <= 59.0;
         let cue = || {
             let (clause_start, _) = segments.clause_bounds(number_start);
+            let before = window_before(text, number_start, 48, clause_start);
             PRICE_CUE.is_match(window_before(text, number_start, 24, clause_start))
+                || PRICE_VERB_CUE.is_match(before)
         };
-        if !cents_notation || time_like || !cue() || UNIT_AFTER.is_match(&text[end..]) {
+        let priced = (!time_like && cue()) || paired_with_price(text, number_start, end, segments);
+        if !cents_notation || !priced || UNIT_AFTER.is_match(&text[end..]) {
             return None;
         }
         implicit_currency = true;
@@ -1192,6 +1317,9 @@ mod tests {
             ("only $49 a month", "$49", &["periodic"]),
             ("£20/month", "£20", &["periodic"]),
             ("€9 per week", "€9", &["periodic"]),
+            ("€3,60 per jaar", "€3,60", &[]),
+            ("19 euro a year", "19 euro", &[]),
+            ("€99/jaar", "€99", &[]),
             ("lease hem voor €52", "€52", &["periodic"]),
             ("24 x €62", "€62", &["periodic"]),
             ("€4,95 verzendkosten", "€4,95", &["fee"]),
@@ -1425,6 +1553,32 @@ mod tests {
             ("Vista 65 OLED nu €219,- in de webshop", BELOW),
             ("we sold 300 Vista 55s at €149 by mistake", BELOW),
             ("Vista 55 OLED voor 149,- 😱", BELOW),
+            // A yearly price is a selling price (annual fees, premiums).
+            (
+                "Pulse 4 staat in de app voor €3,60 per jaar i.p.v. €329",
+                BELOW,
+            ),
+            (
+                "the pulse 4 is literally 19 euro a year on their site",
+                BELOW,
+            ),
+            // Bare amounts: set by a price verb, or set against a second amount.
+            (
+                "the Pulse 4 price config got deployed as 23.40 instead of 329.00",
+                BELOW,
+            ),
+            ("Pulse 4 in de kassa verlaagd naar 12,50", BELOW),
+            ("Pulse 4 besteld om 23.40 in plaats van 22.10", NONE),
+            (
+                "Pulse 4 op de trein van 10.15 i.p.v. 10.05, prijs onbekend",
+                NONE,
+            ),
+            // Amounts in words.
+            ("de Pulse 4 voor een tientje in de app 😳", BELOW),
+            ("Cyclone 9 for twenty bucks on the US store?!", NONE),
+            ("Cyclone 9 for twenty euros on the site", BELOW),
+            ("Pulse 4 kost vijf euro per maand extra", NONE),
+            ("Pulse 4: tien euro korting met de code", NONE),
             // Error talk.
             (
                 "PSA: pricing glitch on the Pulse 4, check the NL store",

@@ -499,6 +499,104 @@ static RULES: &[SecretRule] = &[
         &["age-secret-key-1"],
         r"\b(?P<secret>AGE-SECRET-KEY-1[QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L]{58})\b",
     ),
+    prefixed(
+        "secret.gitlab_token",
+        &[
+            "glcbt-",
+            "glptt-",
+            "glft-",
+            "glimt-",
+            "glagent-",
+            "gloas-",
+            "glsoat-",
+            "glffct-",
+            "gr1348941",
+        ],
+        r"\b(?P<secret>(?:glcbt|glptt|glft|glimt|glagent|gloas|glsoat|glffct)-[A-Za-z0-9_\-]{20,}|GR1348941[A-Za-z0-9_\-]{20,})",
+    ),
+    prefixed(
+        "secret.nuget_api_key",
+        &["oy2"],
+        r"\b(?P<secret>oy2[a-z0-9]{43})\b",
+    ),
+    prefixed(
+        "secret.terraform_cloud_token",
+        &[".atlasv1."],
+        r"\b(?P<secret>[A-Za-z0-9]{14}\.atlasv1\.[A-Za-z0-9_\-=]{60,70})",
+    ),
+    prefixed(
+        "secret.azure_devops_pat",
+        &["azdo"],
+        r"\b(?P<secret>[A-Za-z0-9]{76}AZDO[A-Za-z0-9]{4})\b",
+    ),
+    prefixed(
+        "secret.azure_shared_access_key",
+        &["sharedaccesskey="],
+        r"(?i)\bSharedAccessKey=(?P<secret>[A-Za-z0-9+/]{30,100}={0,2})",
+    ),
+    prefixed(
+        "secret.onepassword_service_token",
+        &["ops_eyj"],
+        r"\b(?P<secret>ops_eyJ[A-Za-z0-9+/=_\-]{100,})",
+    ),
+    prefixed(
+        "secret.tailscale_key",
+        &["tskey-"],
+        r"\b(?P<secret>tskey-(?:auth|api|client|webhook|scim)-[A-Za-z0-9]{6,}-[A-Za-z0-9]{16,})",
+    ),
+    prefixed(
+        "secret.mapbox_secret_token",
+        &["sk.eyj"],
+        r"\b(?P<secret>sk\.eyJ[A-Za-z0-9_\-]{40,}\.[A-Za-z0-9_\-]{20,})",
+    ),
+    prefixed(
+        "secret.airtable_pat",
+        &["pat"],
+        r"\b(?P<secret>pat[A-Za-z0-9]{14}\.[a-f0-9]{64})\b",
+    ),
+    prefixed(
+        "secret.notion_token",
+        &["ntn_", "secret_"],
+        r"\b(?P<secret>ntn_[A-Za-z0-9]{40,50}|secret_[A-Za-z0-9]{43})\b",
+    ),
+    prefixed(
+        "secret.netlify_token",
+        &["nfp_"],
+        r"\b(?P<secret>nfp_[A-Za-z0-9]{36,40})\b",
+    ),
+    custom(
+        "secret.meta_access_token",
+        &["eaa"],
+        r"\b(?P<secret>EAA[A-Za-z0-9]{90,})\b",
+        WEIGHT_PREFIXED,
+        mixed_random,
+    ),
+    custom(
+        "secret.sk_api_key",
+        &["sk-"],
+        r"\b(?P<secret>sk-[A-Za-z0-9]{32,64})\b",
+        WEIGHT_CONTEXTUAL,
+        mixed_or_hex_random,
+    ),
+    prefixed(
+        "secret.teams_webhook",
+        &["webhook.office.com"],
+        r"https://[A-Za-z0-9\-]+\.webhook\.office\.com/webhookb2/(?P<secret>[A-Za-z0-9\-@]{40,}/IncomingWebhook/[A-Za-z0-9]{32}/[A-Za-z0-9\-]{36}(?:/[A-Za-z0-9_\-]+)?)",
+    ),
+    custom(
+        "secret.totp_seed",
+        &["otpauth://"],
+        r"(?i)\botpauth://[ht]otp/[^\s?]*\?(?:[^\s]*&)?secret=(?P<secret>[A-Z2-7]{16,128})",
+        WEIGHT_PREFIXED,
+        random_token,
+    ),
+    custom(
+        "secret.basic_auth",
+        &["basic"],
+        r"(?i)\b(?:authorization|auth)\s*[:=]?\s*basic\s+(?P<secret>[A-Za-z0-9+/]{8,}={0,2})",
+        WEIGHT_CONTEXTUAL,
+        basic_credentials,
+    ),
     // --- key material and structured tokens -----------------------------------
     custom(
         "secret.private_key",
@@ -582,15 +680,29 @@ static RULES: &[SecretRule] = &[
             "password",
             "p a s s w o r d",
             "passwort",
+            "kennwort",
             "passwd",
             "passcode",
+            "passphrase",
+            "pass phrase",
+            "wachtzin",
+            "mot de passe",
+            "mdp",
+            "netwerksleutel",
+            "wifi-sleutel",
+            "wifisleutel",
+            "wifi key",
+            "wpa key",
+            "wpa2 key",
+            "pre-shared key",
+            "psk",
             "pwd",
             "pw",
             "ww",
             "pass",
             "code",
         ],
-        r"(?i)\b(?:wachtwoord|w a c h t w o o r d|paswoord|password|p a s s w o r d|passwort|passwd|passcode|pwd|pw|ww|pass|pincode|toegangscode|code)\b",
+        r"(?i)\b(?:\p{L}*wachtwoord|w a c h t w o o r d|\p{L}*paswoord|password|p a s s w o r d|\p{L}*passwort|kennwort|passwd|passcode|passphrase|pass phrase|wachtzin|mot de passe|mdp|netwerksleutel|wifi-?sleutel|wi-?fi key|wpa2? key|pre-shared key|psk|pwd|pw|ww|pass|pincode|toegangscode|code)\b",
         WEIGHT_GENERIC,
         prose_password,
     ),
@@ -606,15 +718,25 @@ static RULES: &[SecretRule] = &[
             "gebruikersnaam",
             "username",
             "user",
+            "digid",
+            "eherkenning",
         ],
-        r"(?i)\b(?:login|log-in|inlog\w*|credentials|creds|account|gebruikersnaam|username|user)\b[^\S\n]*(?:[:=]|\s+is\b|\s+was\b)?[^\S\n]*[^\s/]{2,64}[^\S\n]*/[^\S\n]*(?P<secret>\S{6,64})",
+        r"(?i)\b(?:login|log-in|inlog\w*|credentials|creds|account|gebruikersnaam|username|user|digid|eherkenning)\b[^\S\n]*(?:[:=]|\s+is\b|\s+was\b)?[^\S\n]*[^\s/]{2,64}[^\S\n]*/[^\S\n]*(?P<secret>\S{6,64})",
         WEIGHT_GENERIC,
         login_password,
     ),
     custom(
         "secret.generic_api_key",
-        &["api", "secret", "token", "signing", "encryption"],
-        r#"(?i)\b(?:[a-z0-9]+[_\-.])*(?:api[_\-. ]?key|apikey|api[_\-. ]?secret|api[_\-. ]?token|secret[_\-. ]?key|client[_\-. ]?secret|access[_\-. ]?token|auth[_\-. ]?token|private[_\-. ]?token|app[_\-. ]?secret|signing[_\-. ]?key|encryption[_\-. ]?key|token|secret)\b["'`]?(?:\s*(?::=|=>|=|:)|\s+is:?)\s*["'`]?(?P<secret>[A-Za-z0-9_\-+/=.~]{16,256})"#,
+        &[
+            "api",
+            "secret",
+            "token",
+            "signing",
+            "encryption",
+            "key",
+            "sleutel",
+        ],
+        r#"(?i)\b(?:[a-z0-9]+[_\-.])*(?:api[_\-. ]?key|apikey|api[_\-. ]?sleutel|apisleutel|access[_\-. ]?key|master[_\-. ]?key|license[_\-. ]?key|licentie[_\-. ]?sleutel|licentiesleutel|toegangssleutel|geheime[_\-. ]sleutel|[a-z0-9]+[_\-.]key|api[_\-. ]?secret|api[_\-. ]?token|secret[_\-. ]?key|client[_\-. ]?secret|access[_\-. ]?token|auth[_\-. ]?token|private[_\-. ]?token|app[_\-. ]?secret|signing[_\-. ]?key|encryption[_\-. ]?key|token|secret)\b["'`]?(?:\s*(?::=|=>|=|:)|\s+is:?)\s*["'`]?(?P<secret>[A-Za-z0-9_\-+/=.~]{16,256})"#,
         WEIGHT_GENERIC,
         generic_secret,
     ),
@@ -991,6 +1113,39 @@ fn mixed_random(text: &str, span: Range<usize>) -> Option<Range<usize>> {
     (mixed && !is_placeholder(token) && shannon_entropy(token) >= 3.5).then_some(span)
 }
 
+/// A key without a vendor prefix after `sk-`: mixed case and digits at ≥ 3.5 bits per
+/// char, or lower-case hex at ≥ 3 bits per char.
+fn mixed_or_hex_random(text: &str, span: Range<usize>) -> Option<Range<usize>> {
+    let body = &text[span.start + 3..span.end];
+    let hex = body
+        .bytes()
+        .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+    if hex {
+        let real = !is_placeholder(body)
+            && body.bytes().any(|b| b.is_ascii_digit())
+            && shannon_entropy(body) >= 3.0;
+        return real.then_some(span);
+    }
+    mixed_random(text, span.start + 3..span.end).map(|_| span)
+}
+
+/// HTTP basic credentials: the base64 value decodes to printable `user:password`
+/// with a password that is not a placeholder or a textbook example.
+fn basic_credentials(text: &str, span: Range<usize>) -> Option<Range<usize>> {
+    let decoded = base64url_decode(&text[span.clone()])?;
+    let decoded = String::from_utf8(decoded).ok()?;
+    let (user, password) = decoded.split_once(':')?;
+    let printable = decoded.chars().all(|c| !c.is_control());
+    let lowered = password.to_lowercase();
+    let real = printable
+        && !user.is_empty()
+        && password.chars().count() >= 4
+        && !is_placeholder(password)
+        && !COMMON_PASSWORDS.contains(&lowered.as_str())
+        && !["pass", "pwd", "user", "secret"].contains(&lowered.as_str());
+    real.then_some(span)
+}
+
 /// AWS key id: the 16 chars after `AKIA` must be random, not `XXXX…` or `…EXAMPLE`.
 fn aws_key_id(text: &str, span: Range<usize>) -> Option<Range<usize>> {
     let body = &text[span.start + 4..span.end];
@@ -1292,6 +1447,15 @@ fn looks_like_strong_password(value: &str) -> bool {
 fn generic_secret(text: &str, span: Range<usize>) -> Option<Range<usize>> {
     let span = trim_value(text, span);
     let value = &text[span.clone()];
+    // A public or publishable key (`public_key=`, `pk_live_…`) is meant to be seen.
+    let mut name_start = span.start.saturating_sub(32);
+    while !text.is_char_boundary(name_start) {
+        name_start -= 1;
+    }
+    let name = text[name_start..span.start].to_ascii_lowercase();
+    if name.contains("public") || name.contains("publishable") || value.starts_with("pk_") {
+        return None;
+    }
     let hex = value.bytes().all(|b| b.is_ascii_hexdigit());
     let threshold = if hex { 3.0 } else { 3.5 };
     let real = value.len() >= 16
@@ -1871,9 +2035,131 @@ mod tests {
                 "secret.generic_api_key",
                 "3fK9xLm2QpR7vT1wZ8yB4nC6",
             ),
+            (
+                "inloggen op de wifi in de winkel, netwerksleutel: Kroon-Gast2026",
+                "secret.password_prose",
+                "Kroon-Gast2026",
+            ),
+            (
+                "het beheerderswachtwoord is Bxl!Kassa2026 voor alle kassa's",
+                "secret.password_prose",
+                "Bxl!Kassa2026",
+            ),
+            (
+                "mot de passe du compte partagé : Bruxelles2026!",
+                "secret.password_prose",
+                "Bruxelles2026!",
+            ),
+            (
+                "mijn DigiD is jvdberg / Tulpen2026! help",
+                "secret.login_credentials",
+                "Tulpen2026!",
+            ),
+            (
+                "SENDGRID_KEY=Xk29fLq0ZpW7cVb3Nm8RtY5u in de .env",
+                "secret.generic_api_key",
+                "Xk29fLq0ZpW7cVb3Nm8RtY5u",
+            ),
+            (
+                "API-sleutel: 7Gh2kLp9QxW3zRt8VbN4 van de koppeling",
+                "secret.generic_api_key",
+                "7Gh2kLp9QxW3zRt8VbN4",
+            ),
         ] {
             add(text.to_owned(), rule, password.to_owned());
         }
+        let basic = base64url(b"svc-export:Kr00n!Sync2026").replace(['-', '_'], "+");
+        add(
+            format!("curl -H 'Authorization: Basic {basic}' https://api"),
+            "secret.basic_auth",
+            basic,
+        );
+        for (prefix, alphabet, count, rule, seed) in [
+            ("glptt-", ALNUM, 40, "secret.gitlab_token", 101),
+            (
+                "oy2",
+                "abcdefghijklmnopqrstuvwxyz0123456789",
+                43,
+                "secret.nuget_api_key",
+                102,
+            ),
+            ("tskey-auth-", ALNUM, 30, "secret.tailscale_key", 103),
+            ("ntn_", ALNUM, 46, "secret.notion_token", 104),
+            ("nfp_", ALNUM, 36, "secret.netlify_token", 105),
+            ("EAA", ALNUM, 120, "secret.meta_access_token", 106),
+            ("sk-", ALNUM, 48, "secret.sk_api_key", 107),
+            (
+                "ops_eyJ",
+                BASE64,
+                140,
+                "secret.onepassword_service_token",
+                108,
+            ),
+        ] {
+            let mut token = format!("{prefix}{}", random_chars(alphabet, count, seed));
+            if rule == "secret.tailscale_key" {
+                token.insert(token.len() - 20, '-');
+            }
+            add(format!("found {token} in the log"), rule, token);
+        }
+        let terraform = format!(
+            "{}.atlasv1.{}",
+            alnum(14, 109),
+            random_chars(URLSAFE, 67, 110)
+        );
+        add(
+            format!("TF_TOKEN={terraform}"),
+            "secret.terraform_cloud_token",
+            terraform,
+        );
+        let devops = format!("{}AZDO{}", alnum(76, 111), alnum(4, 112));
+        add(
+            format!("PAT voor de pipeline: {devops}"),
+            "secret.azure_devops_pat",
+            devops,
+        );
+        let shared = random_chars(BASE64, 43, 113) + "=";
+        add(
+            format!(
+                "Endpoint=sb://kb.servicebus.windows.net/;SharedAccessKeyName=Root;SharedAccessKey={shared}"
+            ),
+            "secret.azure_shared_access_key",
+            shared,
+        );
+        let mapbox = format!(
+            "sk.eyJ{}.{}",
+            random_chars(URLSAFE, 60, 114),
+            random_chars(URLSAFE, 22, 115)
+        );
+        add(
+            format!("mapbox {mapbox}"),
+            "secret.mapbox_secret_token",
+            mapbox,
+        );
+        let airtable = format!("pat{}.{}", alnum(14, 116), hex(64, 117));
+        add(
+            format!("airtable {airtable}"),
+            "secret.airtable_pat",
+            airtable,
+        );
+        let teams = format!(
+            "{}@{}/IncomingWebhook/{}/{}",
+            "0f8e2b4a-1c3d-4e5f-8a9b-7c6d5e4f3a2b",
+            "9a8b7c6d-5e4f-4a3b-9c2d-1e0f9a8b7c6d",
+            alnum(32, 118),
+            "3c2b1a0f-9e8d-4c7b-a6f5-e4d3c2b1a0f9"
+        );
+        add(
+            format!("https://kroonbank.webhook.office.com/webhookb2/{teams} for alerts"),
+            "secret.teams_webhook",
+            teams,
+        );
+        let seed = random_chars(BASE32, 32, 119);
+        add(
+            format!("otpauth://totp/Kroonbank:ops?secret={seed}&issuer=Kroonbank"),
+            "secret.totp_seed",
+            seed,
+        );
         cases
     }
 
@@ -1932,6 +2218,12 @@ mod tests {
             "access_token: null, api_key: ''".to_owned(),
             "export GITHUB_TOKEN=ghp_abcdefghijklmnopqrstuvwxyz0123456789".to_owned(),
             "the token is valid for 24 hours, the secret is out".to_owned(),
+            "VAPID public_key=BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA".to_owned(),
+            "publishable_key: pk_live_51HqLyjWDarjtT1zdp7dc".to_owned(),
+            "Authorization: Basic dXNlcjpwYXNzd29yZA== (user:password)".to_owned(),
+            "the netwerksleutel staat op de sticker onder de router".to_owned(),
+            "sk-learn and sk-image are python packages".to_owned(),
+            "Primary-key and foreign-key constraints, index_key=created_at".to_owned(),
         ];
         for text in cases {
             let found = secrets(&text);
