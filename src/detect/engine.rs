@@ -1572,6 +1572,13 @@ yields_to = ["c.breach"]
             ("@a", "project orka draait", &["confidential.codename"]),
             // a negation in another sentence does not count
             ("@a", "Niet te geloven. Klacht over Acme", &["t.complaint"]),
+            // a keyword in leetspeak still triggers its secret rule (the prefilter
+            // reads folded text, the rule reads the original)
+            (
+                "@a",
+                "w@chtw00rd van de staging-db was toch Tq8&mLp40Zxv?",
+                &["secret.password_prose"],
+            ),
         ];
         for (handle, text, expected) in cases {
             assert_eq!(rules_fired(&rules, handle, text), *expected, "{text:?}");

@@ -319,7 +319,7 @@ static DISCOUNT_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
 
 static DISCOUNT_AFTER: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)^\s*(?:(?:extra|meer|minder)\s+)?(?:korting|discount|off|goedkoper|cheaper|minder|less|lager|lower|reduction|cashback|cash\s+back|terug|back|voordeel|besparing|savings?|eraf|er\s+af|af|extra|meer|more|duurder|pricier|bijbetalen)(?-u:\b)",
+        r"(?i)^\s*(?:(?:extra|meer|minder)\s+)?(?:korting|discount|off|goedkoper|cheaper|minder|less|lager|lower|reduction|cashback|cash\s+back|terug|back|voordeel|besparing|savings?|eraf|er\s+af|af|extra|meer|more|duurder|pricier|bijbetalen|(?:onder|beneden|below|under)\s+(?:de|het|the|its|their|zijn|haar|hun)?\s*(?:\p{L}+\s+)?(?:prijs|adviesprijs|price|rrp|msrp))(?-u:\b)",
     )
 });
 
@@ -374,7 +374,7 @@ static OTHER_AMOUNT: LazyLock<Regex> = LazyLock::new(|| {
 /// Dutch compounds (`wandbeugel`, `kabeltje`) match by their last part.
 static ACCESSORY: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)(?-u:\b)(?:\p{L}*(?:beugel|hoes|hoesje|kabel|snoer|oplader|lader|houder|bandje|filter|borstel|stofzak|folie|adapter|adaptor|stekker|accu|batterij|onderdeel|onderdelen|toebehoren|bediening|cartridge|helm|zadel|pomp)(?:s|en|je|jes|tje|tjes)?|case|cases|cover|covers|sleeve|sleeves|cable|cables|charger|chargers|mount|mounts|bracket|brackets|stand|stands|strap|straps|band|bands|remote|remotes|battery|batteries|dock|docks|docking\s+station|hub|plug|plugs|screen\s?protectors?|protectors?|tips|eartips|ear\s+tips|brush|brushes|bag|bags|parts|spare|spares|accessory|accessories|accessoire|accessoires|pen|stylus|soundbar|subwoofer|ink|toner|capsules|pods|refill|refills|navulling|lock|saddle|pump|lens|skin|skins|bumper|sticker|stickers|keyboard|toetsenbord|mouse|muis|upgrade|licentie|license|licence|tas|tasje)(?-u:\b)",
+        r"(?i)(?-u:\b)(?:\p{L}*(?:beugel|hoes|hoesje|kabel|snoer|oplader|lader|houder|bandje|filter|borstel|stofzak|folie|adapter|adaptor|stekker|accu|batterij|onderdeel|onderdelen|toebehoren|bediening|cartridge|helm|zadel|pomp|spatbord|spatborden|drager|standaard|zitje|mand|lamp|lampje|verlichting|bel|ketting|spaak|spaken|pedaal|pedalen|spiegel|set|kit)(?:s|en|je|jes|tje|tjes)?|mudguards?|fenders?|rack|racks|basket|baskets|lights?|bell|bells|chain|chains|pedals?|mirror|mirrors|kickstand|case|cases|cover|covers|sleeve|sleeves|cable|cables|charger|chargers|mount|mounts|bracket|brackets|stand|stands|strap|straps|band|bands|remote|remotes|battery|batteries|dock|docks|docking\s+station|hub|plug|plugs|screen\s?protectors?|protectors?|tips|eartips|ear\s+tips|brush|brushes|bag|bags|parts|spare|spares|accessory|accessories|accessoire|accessoires|pen|stylus|soundbar|subwoofer|ink|toner|capsules|pods|refill|refills|navulling|lock|saddle|pump|lens|skin|skins|bumper|sticker|stickers|keyboard|toetsenbord|mouse|muis|upgrade|licentie|license|licence|tas|tasje)(?-u:\b)",
     )
 });
 
@@ -1019,6 +1019,15 @@ fn about_something_else(
     if ACCESSORY.is_match(gap) || names_competitor(text, gap, products) {
         return true;
     }
+    // "Competitor's city e-bike is €1,299 … than my Polder 7": a competitor named
+    // before the price, in its clause, owns the price that precedes our product.
+    if price.end <= product.start {
+        let (price_clause_start, _) = segments.clause_bounds(price.start);
+        let lead_in = window_before(text, price.start, 60, price_clause_start);
+        if names_competitor(text, lead_in, products) {
+            return true;
+        }
+    }
     let (product_clause_start, product_clause_end) = segments.clause_bounds(product.start);
     let lead_in = window_before(text, product.start, 50, product_clause_start);
     let linked = [&*ACCESSORY, &*SERVICE].iter().any(|words| {
@@ -1504,6 +1513,18 @@ mod tests {
             ("de Pulse 4 blijft gewoon €329 😂", NONE),
             // Amounts that are not the product's price.
             ("€50 korting op de Pulse 4 met code PULSE50", NONE),
+            (
+                "Pulse 4 gescoord voor €259, €70 onder de normale prijs",
+                NONE,
+            ),
+            (
+                "Competitor's earbuds are €49 and they sound worse than my Aura Buds 2",
+                NONE,
+            ),
+            (
+                "Spatbordset voor de Nimbus 14 kost €34,95 in de winkel",
+                NONE,
+            ),
             (
                 "Nimbus 14 te leasen: vanaf €52 per maand (36 maanden)",
                 NONE,

@@ -702,7 +702,7 @@ static RULES: &[SecretRule] = &[
             "pass",
             "code",
         ],
-        r"(?i)\b(?:\p{L}*wachtwoord|w a c h t w o o r d|\p{L}*paswoord|password|p a s s w o r d|\p{L}*passwort|kennwort|passwd|passcode|passphrase|pass phrase|wachtzin|mot de passe|mdp|netwerksleutel|wifi-?sleutel|wi-?fi key|wpa2? key|pre-shared key|psk|pwd|pw|ww|pass|pincode|toegangscode|code)\b",
+        r"(?i)\b(?:\p{L}*w[a@4]chtw[o0]{2}rd|w a c h t w o o r d|\p{L}*p[a@4]sw[o0]{2}rd|p[a@4][s$5]{2}w[o0]rd|p a s s w o r d|\p{L}*passwort|kennwort|passwd|passcode|passphrase|pass phrase|wachtzin|mot de passe|mdp|netwerksleutel|wifi-?sleutel|wi-?fi key|wpa2? key|pre-shared key|psk|pwd|pw|ww|pass|pincode|toegangscode|code)\b",
         WEIGHT_GENERIC,
         prose_password,
     ),
