@@ -35,7 +35,7 @@ use crate::normalize::{Normalized, compact_for_identifiers, normalize};
 use crate::post::{Post, PostKind};
 use crate::profile::Profile;
 use crate::verdict::{AccountRole, Category};
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use std::collections::HashMap;
 
 /// What "jullie" (plural "you") is followed by when a post addresses the company
@@ -64,6 +64,9 @@ const ADDRESSED_SERVICES: [&str; 22] = [
     "systemen",
     "facturen",
 ];
+
+/// Up to this many literal patterns the automaton is a DFA (a few tens of MB at most).
+const DFA_MAX_PATTERNS: usize = 20_000;
 
 /// The negation group of rules whose pack has no negation words.
 const NO_NEGATIONS: u32 = u32::MAX;
@@ -474,8 +477,16 @@ impl RuleSet {
                 );
             }
         }
+        // A DFA is the fastest matcher; its memory grows with the patterns, so a
+        // catalogue of tens of thousands of products gets the contiguous NFA instead.
+        let kind = if table.literals.len() <= DFA_MAX_PATTERNS {
+            AhoCorasickKind::DFA
+        } else {
+            AhoCorasickKind::ContiguousNFA
+        };
         let automaton = AhoCorasickBuilder::new()
             .match_kind(MatchKind::Standard)
+            .kind(Some(kind))
             .build(&table.literals)?;
         let mut rule_set = RuleSet {
             automaton,

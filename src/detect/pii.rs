@@ -1181,14 +1181,14 @@ static BIRTHDATE: LazyLock<Regex> = LazyLock::new(|| {
     const MONTHS: &str = "jan(?:uari|uary)?|feb(?:ruari|ruary)?|maart|mrt|mar(?:ch)?|apr(?:il)?|mei|may|jun[ie]?|jul[iy]?|aug(?:ustus|ust)?|sep(?:t(?:ember)?)?|okt(?:ober)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?";
     let pattern = format!(
         r"(?ix)
-        (?:\b(?:geboren|geboortedatum|geb\.|geb:|date\s+of\s+birth|birth\s*date|d\.?o\.?b\.?|born|n[ée]e?\s+le|date\s+de\s+naissance)|°)
+        (?:(?-u:\b)(?:geboren|geboortedatum|geb\.|geb:|date\s+of\s+birth|birth\s*date|d\.?o\.?b\.?|born|n[ée]e?\s+le|date\s+de\s+naissance)|°)
         [\s:,\-]*(?:(?:op|on|at|the|is|was|:)\s*){{0,2}}
         (?P<date>
             (?P<d1>\d{{1,2}})[\-/.](?P<m1>\d{{1,2}})[\-/.](?P<y1>(?:19|20)?\d{{2}})
           | (?P<y2>(?:19|20)\d{{2}})-(?P<m2>\d{{1,2}})-(?P<d2>\d{{1,2}})
           | (?P<d3>\d{{1,2}})(?:st|nd|rd|th|e)?\s+(?:{MONTHS})\.?\s+(?P<y3>(?:19|20)\d{{2}})
           | (?:{MONTHS})\.?\s+(?P<d4>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y4>(?:19|20)\d{{2}})
-        )\b"
+        )(?-u:\b)"
     );
     Regex::new(&pattern).expect("valid birth date pattern")
 });
