@@ -1526,6 +1526,10 @@ mod tests {
                 NONE,
             ),
             (
+                "a no-name pair is €9 at the drugstore vs the Aura Buds 2 at €179",
+                NONE,
+            ),
+            (
                 "Nimbus 14 te leasen: vanaf €52 per maand (36 maanden)",
                 NONE,
             ),
