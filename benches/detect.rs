@@ -16,7 +16,7 @@ use std::time::Instant;
 const DEV_PROFILE: &str = include_str!("../../shared/eval/profile.yaml");
 
 /// A typical post: about 300 bytes, one product, a price, a handle, a link.
-const TYPICAL_POST: &str = r#"{"id":"x-1","platform":"x","account":{"handle":"@jdevries_zephyr"},"created_at":"2026-06-01T10:00:00Z","text":"Goedemorgen! Net de nieuwe Vista 55 OLED uitgepakt in de winkel in Utrecht, wat een beeld zeg. Klanten vragen of de actieprijs van €1.299 nog tot zondag geldt, ja dus. Meer info op zephyr.nl/vista of bel de klantenservice. Fijne dag allemaal en tot straks bij de demo!"}"#;
+const TYPICAL_POST: &str = include_str!("typical_post.json");
 
 fn large_profile(products: usize) -> String {
     let mut catalogue = String::from("products:\n");

@@ -10,7 +10,10 @@ use postwatch::detect::rules::load_packs;
 use postwatch::pipeline::Detector;
 use postwatch::profile::Profile;
 use postwatch::verdict::Severity;
-const TYPICAL_POST: &str = r#"{"id":"x-1","platform":"x","account":{"handle":"@jdevries_zephyr"},"created_at":"2026-06-01T10:00:00Z","text":"Goedemorgen! Net de nieuwe Vista 55 OLED uitgepakt in de winkel in Utrecht, wat een beeld zeg. Klanten vragen of de actieprijs van €1.299 nog tot zondag geldt, ja dus. Meer info op zephyr.nl/vista of bel de klantenservice. Fijne dag allemaal en tot straks bij de demo!"}"#;
+
+/// The post `benches/detect.rs` measures.
+const TYPICAL_POST: &str = include_str!("../benches/typical_post.json");
+
 fn main() {
     // The development profile, as in the criterion bench.
     let profile = Profile::parse(include_str!("../../shared/eval/profile.yaml")).unwrap();

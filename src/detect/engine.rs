@@ -1075,19 +1075,14 @@ impl RuleSet {
 
     /// Drops the hits of rules that yield to a rule that fired on the post.
     fn drop_yielding(&self, hits: &mut Vec<Hit>) {
-        if self.yields.is_empty() {
+        if !hits.iter().any(|hit| self.yields.contains_key(hit.rule)) {
             return;
         }
-        let yielding = |hit: &Hit| {
+        let fired: Vec<&'static str> = hits.iter().map(|hit| hit.rule).collect();
+        hits.retain(|hit| {
             self.yields
                 .get(hit.rule)
-                .is_some_and(|to| hits.iter().any(|other| to.contains(&other.rule)))
-        };
-        let drop: Vec<bool> = hits.iter().map(yielding).collect();
-        let mut index = 0;
-        hits.retain(|_| {
-            index += 1;
-            !drop[index - 1]
+                .is_none_or(|to| !to.iter().any(|id| fired.contains(id)))
         });
     }
 
@@ -1106,16 +1101,8 @@ impl RuleSet {
         }
         // By category, then rule, strongest first.
         cues.sort_unstable_by_key(|cue| (cue.category, cue.rule, std::cmp::Reverse(cue.strength)));
-        let mut from = 0;
-        while from < cues.len() {
-            let category = cues[from].category;
-            let to = from
-                + cues[from..]
-                    .iter()
-                    .take_while(|cue| cue.category == category)
-                    .count();
-            let group = &cues[from..to];
-            from = to;
+        for group in cues.chunk_by(|a, b| a.category == b.category) {
+            let category = group[0].category;
             if hits.iter().any(|hit| {
                 hit.category == category
                     || matches!(
@@ -1125,13 +1112,11 @@ impl RuleSet {
             }) {
                 continue;
             }
-            let mut distinct: Vec<&Cue> = Vec::new();
-            for cue in group {
-                if distinct.last().is_none_or(|last| last.rule != cue.rule) {
-                    distinct.push(cue);
-                }
-            }
-            let total: u16 = distinct.iter().map(|cue| cue.strength).sum();
+            // The strongest occurrence of each distinct rule.
+            let strongest = || group.chunk_by(|a, b| a.rule == b.rule).map(|run| &run[0]);
+            let (rules, total) = strongest().fold((0, 0u16), |(rules, total), cue| {
+                (rules + 1, total + cue.strength)
+            });
             // A post another finding already explains (a crisis, an insult) needs
             // stronger signs before weak ones add a category on top.
             let explained = hits.iter().any(|hit| {
@@ -1140,10 +1125,10 @@ impl RuleSet {
                     && hit.category != Category::LeakPii
             });
             let threshold = CUE_THRESHOLD + if explained { CUE_EXPLAINED_EXTRA } else { 0 };
-            if distinct.len() < 2 || total < threshold {
+            if rules < 2 || total < threshold {
                 continue;
             }
-            for cue in distinct {
+            for cue in strongest() {
                 hits.push(Hit {
                     rule: self.lexicon_ids[cue.rule as usize],
                     category,
