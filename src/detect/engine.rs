@@ -132,6 +132,22 @@ enum Target {
     },
 }
 
+impl Target {
+    /// Whether the pattern is a word of a rule pack (not a profile literal or a secret
+    /// keyword).
+    fn is_lexicon_word(self) -> bool {
+        matches!(
+            self,
+            Target::Term { .. }
+                | Target::Context { .. }
+                | Target::Exception { .. }
+                | Target::Negation { .. }
+                | Target::Require { .. }
+                | Target::Unless { .. }
+        )
+    }
+}
+
 /// Whether a pattern must start and end on a token boundary.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 struct Boundaries {
@@ -154,14 +170,18 @@ impl MentionKinds {
     const BRAND: MentionKinds = MentionKinds(1);
     const PRODUCT: MentionKinds = MentionKinds(2);
     const ACCOUNT: MentionKinds = MentionKinds(4);
+    /// An internal host or marker: the company's inside, not a mention of the
+    /// company for `about_company`.
+    const INTERNAL: MentionKinds = MentionKinds(8);
+    const COMPANY: MentionKinds =
+        MentionKinds(MentionKinds::BRAND.0 | MentionKinds::PRODUCT.0 | MentionKinds::ACCOUNT.0);
 
     fn of_set(name: &str) -> MentionKinds {
         match name {
             "$brand" => MentionKinds::BRAND,
             "$product" => MentionKinds::PRODUCT,
-            _ => MentionKinds(
-                MentionKinds::BRAND.0 | MentionKinds::PRODUCT.0 | MentionKinds::ACCOUNT.0,
-            ),
+            "$internal" => MentionKinds::INTERNAL,
+            _ => MentionKinds::COMPANY,
         }
     }
 
@@ -209,6 +229,31 @@ pub struct RuleSet {
     embargo_results_like: Vec<Vec<bool>>,
     profile: Profile,
     secret_rule_count: usize,
+}
+
+/// The e-mail addresses in folded text. Words of a rule pack inside one are no
+/// words of the post: `jeroen@ziggo.nl` names a mail provider, not a company the post
+/// is about, and `klachten@…` is no complaint.
+fn email_addresses(folded: &str) -> Vec<std::ops::Range<usize>> {
+    let bytes = folded.as_bytes();
+    let local = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'%' | b'+' | b'-');
+    let domain = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-');
+    let mut addresses = Vec::new();
+    for (at, _) in folded.match_indices('@') {
+        let start = bytes[..at]
+            .iter()
+            .rposition(|&b| !local(b))
+            .map_or(0, |index| index + 1);
+        let end = bytes[at + 1..]
+            .iter()
+            .position(|&b| !domain(b))
+            .map_or(bytes.len(), |index| at + 1 + index);
+        let host = folded[at + 1..end].trim_end_matches(['.', '-']);
+        if start < at && host.contains('.') && !host.starts_with('.') {
+            addresses.push(start..at + 1 + host.len());
+        }
+    }
+    addresses
 }
 
 /// A literal pattern hit in the folded text that passed its boundary check.
@@ -748,6 +793,18 @@ impl RuleSet {
                 }
             }
         }
+        let addresses = email_addresses(folded);
+        if !addresses.is_empty() {
+            let outside = |start: usize, end: usize| {
+                !addresses
+                    .iter()
+                    .any(|address| address.start <= start && end <= address.end)
+            };
+            literals.retain(|literal| {
+                !literal.target.is_lexicon_word() || outside(literal.start, literal.end)
+            });
+            phrase_parts.retain(|part| outside(part.start, part.end));
+        }
         if !phrase_parts.is_empty() {
             self.join_phrases(&mut phrase_parts, tokens, &mut literals);
         }
@@ -834,6 +891,7 @@ impl RuleSet {
                     MentionKinds::BRAND
                 }
                 Target::Product { .. } => MentionKinds::PRODUCT,
+                Target::InternalDomain | Target::InternalMarker => MentionKinds::INTERNAL,
                 _ => continue,
             };
             let token = tokens.token_at(literal.start);
@@ -977,10 +1035,13 @@ impl RuleSet {
             let mentions = self.rule_mentions[rule_index as usize];
             if let Some(scope) = rule.about_company {
                 let sentence = tokens.sentence_of(term_token);
-                let about = post.mentions.iter().any(|mention| match scope {
-                    CompanyScope::Post => true,
-                    CompanyScope::Sentence => mention.sentence == sentence,
-                    CompanyScope::Nearby => mention.sentence.abs_diff(sentence) <= 1,
+                let about = post.mentions.iter().any(|mention| {
+                    mention.kind.includes(MentionKinds::COMPANY)
+                        && match scope {
+                            CompanyScope::Post => true,
+                            CompanyScope::Sentence => mention.sentence == sentence,
+                            CompanyScope::Nearby => mention.sentence.abs_diff(sentence) <= 1,
+                        }
                 });
                 if !about {
                     continue;
@@ -1310,6 +1371,7 @@ accounts:
   employee: ["x:@jan_acme"]
 internal:
   codenames: ["Windhoos", "Project Orka"]
+  domains: ["ops.intra.example"]
 embargo:
   - terms: ["Q4-cijfers", "Rocket 6"]
     until: "2027-01-01T00:00:00Z"
@@ -1358,6 +1420,13 @@ terms = ["boycot*"]
 context = ["$company"]
 context_weight = 30
 window = 2
+
+[[rule]]
+id = "t.inside_outage"
+category = "leak.security"
+weight = 60
+terms = ["ligt eruit"]
+requires = ["$internal"]
 
 [[rule]]
 id = "t.near_secret"
@@ -1562,6 +1631,30 @@ yields_to = ["c.breach"]
                 &[],
             ),
             ("@a", "Acmeboycot is geen woord", &[]),
+            // the company's inside: an internal host, which is no mention of the company
+            (
+                "@a",
+                "ops.intra.example ligt eruit",
+                &["confidential.internal_host", "t.inside_outage"],
+            ),
+            ("@a", "de kassa ligt eruit", &[]),
+            (
+                "@a",
+                "Datalek, zie ops.intra.example",
+                &["confidential.internal_host"],
+            ),
+            // words inside an e-mail address are no words of the post
+            (
+                "@a",
+                "Datalek bij Acme, mail piet@datalek.nl",
+                &["pii.email", "t.breach"],
+            ),
+            ("@a", "mail klacht@acme.nl voor vragen", &["pii.email"]),
+            (
+                "@a",
+                "klacht over Acme, mail ik@opgelost.nl",
+                &["pii.email", "t.complaint"],
+            ),
             // embargoed terms; results-like ones are financial too
             (
                 "@a",

@@ -162,6 +162,11 @@ pub struct PriceFlags {
     pub reference: bool,
     /// A lower bound only: `over €100`, `meer dan €100`, `at least €100`.
     pub lower_bound: bool,
+    /// A price per portion or measure: `€4 per portie`, `$3 per serving`, `€2 per
+    /// kilo`. A recipe or a tasting costs that, not the product it is made with.
+    /// (`per stuk`, `each` are the product's own price, and so is `p.p.`: a trip
+    /// is sold per person.)
+    pub per_unit: bool,
     /// Another kind of amount: refund, voucher, trade-in, revenue, loss, damage,
     /// budget, salary, purchase or cost price, a bid, money raised.
     pub other_amount: bool,
@@ -178,6 +183,7 @@ impl PriceFlags {
             || self.fee
             || self.reference
             || self.lower_bound
+            || self.per_unit
             || self.other_amount
     }
 }
@@ -326,6 +332,12 @@ static DISCOUNT_AFTER: LazyLock<Regex> = LazyLock::new(|| {
 static PERIODIC_AFTER: LazyLock<Regex> = LazyLock::new(|| {
     re(
         r"(?i)^\s*(?:(?:per|a|an|each|every|elke|iedere|in\s+de|in\s+the)\s+|/\s*|p/?\s*)(?:maand|mnd|month|mo|week|wk|dag|day|kwartaal|quarter|uur|hour|hr)(?-u:\b)|^\s*(?:p\.?m\.?|pm|p/m|maandelijks|monthly|weekly|wekelijks|[x×]\s*\d)(?:$|[^\p{L}])",
+    )
+});
+
+static PER_UNIT_AFTER: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)^\s*(?:(?:per|a|each|elke|iedere|/)\s*(?:portie|porties|portion|portions|serving|servings|maaltijd|meal|gerecht|dish|bord|plate|kilo|kg|gram|liter|litre|meter|m2|m²)(?-u:\b))",
     )
 });
 
@@ -923,6 +935,7 @@ fn context_flags(text: &str, start: usize, end: usize, segments: &Segments) -> P
         reference: REFERENCE_BEFORE.is_match(before)
             || (WAS_BEFORE.is_match(before) && NEW_PRICE_AFTER.is_match(after)),
         lower_bound: LOWER_BOUND_BEFORE.is_match(before),
+        per_unit: PER_UNIT_AFTER.is_match(after),
         other_amount: OTHER_AMOUNT.is_match(clause_before)
             || OTHER_AMOUNT
                 .find(clause_after)
@@ -1225,6 +1238,7 @@ mod tests {
             (flags.fee, "fee"),
             (flags.reference, "reference"),
             (flags.lower_bound, "lower_bound"),
+            (flags.per_unit, "per_unit"),
             (flags.other_amount, "other"),
             (flags.implicit_currency, "implicit"),
         ] {
@@ -1331,6 +1345,11 @@ mod tests {
             ("€99/jaar", "€99", &[]),
             ("lease hem voor €52", "€52", &["periodic"]),
             ("24 x €62", "€62", &["periodic"]),
+            ("onder de 5 euro per portie", "5 euro", &["per_unit"]),
+            ("€399 p.p.", "€399", &[]),
+            ("$3 a serving", "$3", &["per_unit"]),
+            ("€2,99 per kilo", "€2,99", &["per_unit"]),
+            ("€49 per stuk", "€49", &[]),
             ("€4,95 verzendkosten", "€4,95", &["fee"]),
             ("€5 bezorgkosten", "€5", &["fee"]),
             ("a €25 'restocking fee'", "€25", &["fee"]),

@@ -40,14 +40,19 @@
 //! `jaarcijfers`). A literal with ` .. ` between parts is a *gapped phrase*: its parts
 //! occur in order with at most [`MAX_PHRASE_GAP`] tokens between neighbours
 //! (`neemt .. over` matches "neemt webshop Klikstore over"), which is how separable
-//! Dutch verbs and fixed frames are written.
+//! Dutch verbs and fixed frames are written. Words inside an e-mail address are no
+//! words of the post (`jeroen@ziggo.nl` names no other company, `klacht@…` is no
+//! complaint).
 //!
 //! `$name` refers to a set from the `[sets]` table of any loaded pack (sets may refer
 //! to other sets); a `$` before anything but a letter is literal (`$*`: a dollar amount). Three names are built in and come from the company profile:
 //! `$brand` (the company and brand names, also inside `@handles` and `#hashtags`),
 //! `$product` (catalogue names and aliases) and `$company` (either of those, or a
-//! handle of one of the company's own accounts). They are allowed in `context` and
-//! `requires`, not in `terms` or `exceptions`.
+//! handle of one of the company's own accounts). A fourth, `$internal`, is the
+//! company's inside: its internal hosts and internal markers (an employee
+//! naming an internal host next to "ligt eruit" speaks from inside). They are allowed
+//! in `context` and `requires`, not in `terms` or `exceptions`; `$internal` is no
+//! mention of the company for `about_company`.
 //!
 //! # How a rule fires
 //!
@@ -115,7 +120,7 @@ pub const MAX_PHRASE_GAP: u32 = 3;
 /// The separator of the parts of a gapped phrase.
 pub const PHRASE_GAP: &str = " .. ";
 /// Set names the engine fills from the company profile.
-pub const PROFILE_SETS: [&str; 3] = ["$brand", "$product", "$company"];
+pub const PROFILE_SETS: [&str; 4] = ["$brand", "$product", "$company", "$internal"];
 /// How deep sets may refer to other sets.
 const MAX_SET_DEPTH: usize = 8;
 

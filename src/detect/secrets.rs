@@ -1044,13 +1044,19 @@ const COMMON_PASSWORDS: &[&str] = &[
 /// chars, with letters and a digit (or a symbol and both cases), not a placeholder,
 /// not a common password, not a URL, e-mail address, hashtag or mention.
 fn looks_like_password(value: &str) -> bool {
+    !COMMON_PASSWORDS.contains(&value.to_lowercase().as_str()) && has_password_shape(value)
+}
+
+/// A value shaped like a password, common ones included: a common password given
+/// as the actual credential of an account (`gebruiker magazijn2, pass welkom01`) is
+/// a leak, however weak.
+fn has_password_shape(value: &str) -> bool {
     let length = value.chars().count();
     if !(6..=64).contains(&length) {
         return false;
     }
     let lowered = value.to_lowercase();
     let not_a_password = is_placeholder(value)
-        || COMMON_PASSWORDS.contains(&lowered.as_str())
         || lowered.contains("://")
         || lowered.starts_with("www.")
         || (value.contains('@') && value.contains('.'))
@@ -1315,14 +1321,28 @@ fn prose_password(text: &str, keyword: Range<usize>) -> Option<Range<usize>> {
         })
         .collect();
     let word = |range: &Range<usize>| &text[range.clone()];
-    let candidate = |range: &Range<usize>| password_value(text, range.clone());
+    let paired = follows_a_user_name(text, keyword.start);
+    let candidate = |range: &Range<usize>| {
+        let span = trim_value(text, range.clone());
+        let value = &text[span.clone()];
+        let shaped = if paired {
+            has_password_shape(value)
+        } else {
+            looks_like_password(value)
+        };
+        shaped.then_some(span)
+    };
 
     let first = words.first()?;
     let keyword_word = text[keyword.clone()].to_ascii_lowercase();
     if keyword_word == "code" && names_a_public_code(text, keyword.start) {
         return None;
     }
-    if WEAK_PASSWORD_KEYWORDS.contains(&keyword_word.as_str()) {
+    let value_from = usize::from(is_linker(word(first)));
+    if let Some(spelled) = spelled_out_password(text, &words[value_from..]) {
+        return Some(spelled);
+    }
+    if WEAK_PASSWORD_KEYWORDS.contains(&keyword_word.as_str()) && !paired {
         // `pass`, `code`, `login` are everyday words: only a strong value counts.
         return strong_in_sentence(text, &words);
     }
@@ -1348,6 +1368,67 @@ fn prose_password(text: &str, keyword: Range<usize>) -> Option<Range<usize>> {
         }
     }
     strong_in_sentence(text, &words)
+}
+
+/// The fewest single characters in a row that spell out a value (`w e l k o m 0 1`).
+const MIN_SPELLED_OUT: usize = 6;
+
+/// A password spelled out one character at a time right after its keyword, to slip
+/// past filters: `pass is w e l k o m 0 1 (zonder spaties)`. The effort to hide it
+/// marks it as real, so a common password counts too. The finding covers the whole
+/// spelled-out run, so redaction hides every character of it.
+fn spelled_out_password(text: &str, words: &[Range<usize>]) -> Option<Range<usize>> {
+    let run: Vec<&Range<usize>> = words
+        .iter()
+        .take_while(|range| {
+            let mut chars = text[(*range).clone()].chars();
+            chars
+                .next()
+                .is_some_and(|c| c.is_alphanumeric() || "!@#$%&*_-".contains(c))
+                && chars.next().is_none()
+        })
+        .collect();
+    if run.len() < MIN_SPELLED_OUT {
+        return None;
+    }
+    let joined: String = run.iter().map(|range| &text[(*range).clone()]).collect();
+    let span = run[0].start..run[run.len() - 1].end;
+    has_password_shape(&joined).then_some(span)
+}
+
+/// Whether a user name was just given on the same line before a password keyword
+/// at `at` (`gebruiker magazijn2, pass is …`, `user: ops / pw …`): then even an
+/// everyday keyword like `pass` introduces a password.
+fn follows_a_user_name(text: &str, at: usize) -> bool {
+    const USER_WORDS: &[&str] = &[
+        "user",
+        "username",
+        "user name",
+        "gebruiker",
+        "gebruikersnaam",
+        "login",
+        "inlog",
+        "inlognaam",
+        "account",
+        "usr",
+    ];
+    const MAX_WORDS_BACK: usize = 5;
+    let line_start = text[..at].rfind('\n').map_or(0, |offset| offset + 1);
+    let before: Vec<String> = text[line_start..at]
+        .split_whitespace()
+        .rev()
+        .take(MAX_WORDS_BACK)
+        .map(|word| {
+            word.trim_matches(|c: char| !c.is_alphanumeric())
+                .to_lowercase()
+        })
+        .collect();
+    // The user word and, after it, a name: "gebruiker magazijn2," read backwards.
+    before
+        .iter()
+        .enumerate()
+        .skip(1)
+        .any(|(index, word)| USER_WORDS.contains(&word.as_str()) && !before[index - 1].is_empty())
 }
 
 /// Password keywords that are also everyday words (`boarding pass`, `code red`,
@@ -2289,6 +2370,18 @@ mod tests {
                 "je wachtwoord moet minimaal 12 tekens hebben, bv. <JouwWachtwoord1!>",
                 "",
             ),
+            // spelled out to slip past filters: the whole run is the value
+            (
+                "gebruiker magazijn2, pass is w e l k o m 0 1 (zonder spaties)",
+                "w e l k o m 0 1",
+            ),
+            ("wachtwoord: h u i s 1 2 3 4", "h u i s 1 2 3 4"),
+            ("my boarding pass is 1 2 3 4 5 6 7", ""),
+            ("pass is a b c d e f g h", ""),
+            // a common password given as an account's credential is still a leak
+            ("login: jan, pass is welkom01", "welkom01"),
+            ("gebruik nooit wachtwoord welkom01", ""),
+            ("never use welkom01 as your password", ""),
         ];
         for (text, expected) in cases {
             let found: Vec<String> = secrets(text).into_iter().map(|(_, v)| v).collect();
