@@ -478,11 +478,15 @@ fn join_spaced_letters(chars: Vec<(char, u32, u32)>) -> Vec<(char, u32, u32)> {
             .get(index)
             .is_some_and(|(c, _, _)| matches!(c, ' ' | '.' | '-' | '_'))
     };
+    // Punctuation may close a run ("w a c h t w o o r d: …"), not continue it.
     let is_boundary = |index: usize| {
         is_separator(index)
-            || chars
-                .get(index)
-                .is_some_and(|(c, _, _)| matches!(*c, WIDE_GAP | LINE_GAP))
+            || chars.get(index).is_some_and(|(c, _, _)| {
+                matches!(
+                    *c,
+                    WIDE_GAP | LINE_GAP | ':' | ',' | ';' | '!' | '?' | ')' | '(' | '"'
+                )
+            })
     };
     // A single letter: a letter with a separator, a wider gap (or the edge) on each side.
     let single = |index: usize| {
@@ -543,6 +547,9 @@ mod tests {
             ("a\n\n b", "a b"),
             ("L u m e n   T h u i s", "lumen thuis"),
             ("p r i j s\nf o u t", "prijs fout"),
+            // punctuation closes a run but does not continue it
+            ("w a c h t w o o r d: x", "wachtwoord: x"),
+            ("(p r i j s f o u t)", "(prijsfout)"),
         ];
         for (input, expected) in cases {
             assert_eq!(normalize(input).text, expected, "input {input:?}");

@@ -1680,6 +1680,16 @@ yields_to = ["c.breach"]
                 "w@chtw00rd van de staging-db was toch Tq8&mLp40Zxv?",
                 &["secret.password_prose"],
             ),
+            (
+                "@a",
+                "w.a.c.h.t.w.o.o.r.d gedeelde inbox = Spruitje!2026",
+                &["secret.password_prose"],
+            ),
+            (
+                "@a",
+                "tablet 🙄 w a c h t w o o r d: Thyx16_52Pdv niet doorvertellen",
+                &["secret.password_prose"],
+            ),
         ];
         for (handle, text, expected) in cases {
             assert_eq!(rules_fired(&rules, handle, text), *expected, "{text:?}");

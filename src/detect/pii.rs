@@ -871,6 +871,16 @@ static OTHER_NUMBER_LABEL: LazyLock<Regex> = LazyLock::new(|| {
     .expect("valid other-number pattern")
 });
 
+/// A label of another kind of number with its number or as a `…nummer` compound
+/// (`pakketnummer`, `order #12`, `klant: 4411`): between a BSN word and a number it
+/// says the number is that other kind. A plain word ("een pakket uit China") does not.
+static OTHER_NUMBER_LABELLED: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)\b(?:order|bestel|factuur|invoice|klant|customer|ticket|track|zending|pakket|parcel|kvk|ean|artikel|article|referentie|reference|ref|zaak|dossier|polis|policy|rekening|account|telefoon|phone|tel|mobiel|postcode)(?:\w*(?:nummer|number|nr|code|id)\b|\w*\s*(?:nr\.?|no\.?|#|:)?\s*\d)",
+    )
+    .expect("valid labelled-number pattern")
+});
+
 /// Sentence ends: `.`, `?` or `!` followed by white space.
 fn sentence_ends(text: &str) -> usize {
     text.as_bytes()
@@ -889,14 +899,14 @@ fn bsn_word_in_nearby_sentence(text: &str, start: usize, end: usize) -> bool {
     let ahead = before(text, start, BSN_SENTENCE_RADIUS);
     if let Some(word) = BSN_CONTEXT.find_iter(ahead).last() {
         let between = &ahead[word.end()..];
-        if sentence_ends(between) <= 2 && !OTHER_NUMBER_LABEL.is_match(between) {
+        if sentence_ends(between) <= 2 && !OTHER_NUMBER_LABELLED.is_match(between) {
             return true;
         }
     }
     let behind = after(text, end, BSN_SENTENCE_RADIUS);
     if let Some(word) = BSN_CONTEXT.find(behind) {
         let between = &behind[..word.start()];
-        if sentence_ends(between) <= 1 && !OTHER_NUMBER_LABEL.is_match(between) {
+        if sentence_ends(between) <= 1 && !OTHER_NUMBER_LABELLED.is_match(between) {
             return true;
         }
     }
@@ -1117,6 +1127,18 @@ fn has_document_token(text: &str) -> bool {
         })
 }
 
+/// Whether `start..end` is a segment of a URL or path (`/services/TZSD3YIZ9/…`,
+/// `?id=…`): a webhook or link id, not a document number.
+fn in_url_or_path(text: &str, start: usize, end: usize) -> bool {
+    let glued = |c: Option<char>| c.is_some_and(|c| "/=?&#:".contains(c));
+    let token_start = text[..start]
+        .rfind(char::is_whitespace)
+        .map_or(0, |at| at + 1);
+    glued(char_before(text, start))
+        || glued(text[end..].chars().next())
+        || text[token_start..start].contains("://")
+}
+
 fn find_passports(text: &str, out: &mut Vec<Hit>) {
     if !has_document_token(text) {
         return;
@@ -1127,6 +1149,9 @@ fn find_passports(text: &str, out: &mut Vec<Hit>) {
             continue;
         }
         let (start, end) = (token.start(), token.end());
+        if in_url_or_path(text, start, end) {
+            continue;
+        }
         let in_context = DOCUMENT_CONTEXT.is_match(before(text, start, CONTEXT_RADIUS))
             || DOCUMENT_CONTEXT.is_match(after(text, end, CONTEXT_RADIUS));
         let has_letter = value.bytes().any(|b| b.is_ascii_uppercase());
@@ -1869,6 +1894,22 @@ mod tests {
     }
 
     #[test]
+    fn document_numbers_in_links_are_ids() {
+        let url = "via https://hooks.example.com/services/TZSD3YIZ9/B8C80LNE9/x spams us";
+        assert!(
+            !summary(url)
+                .iter()
+                .any(|(rule, _, _)| *rule == "pii.passport")
+        );
+        let plain = "mijn paspoortnummer is NXR4K82P1, help";
+        assert!(
+            summary(plain)
+                .iter()
+                .any(|(rule, _, _)| *rule == "pii.passport")
+        );
+    }
+
+    #[test]
     fn bsn_with_its_word_in_a_nearby_sentence() {
         // (text, whether the 11-proof number is reported as a BSN)
         let cases: &[(&str, bool)] = &[
@@ -1887,6 +1928,15 @@ mod tests {
             ),
             (
                 "Pakket 123456782 is onderweg. Geen idee waarom ze naar mijn BSN vroegen.",
+                false,
+            ),
+            // a word that only names a parcel is no label of the number
+            (
+                "moest mijn BSN invullen voor een pakket uit China?? raar. dit heb ik ingevuld: 123456782",
+                true,
+            ),
+            (
+                "mijn BSN hoefde niet, wel het pakketnummer 123456782",
                 false,
             ),
             (

@@ -335,11 +335,96 @@ static PERIODIC_AFTER: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 
-static PER_UNIT_AFTER: LazyLock<Regex> = LazyLock::new(|| {
-    re(
-        r"(?i)^\s*(?:(?:per|a|each|elke|iedere|/)\s*(?:portie|porties|portion|portions|serving|servings|maaltijd|meal|gerecht|dish|bord|plate|kilo|kg|gram|liter|litre|meter|m2|m²)(?-u:\b))",
-    )
-});
+/// `per <word>` or `/<word>` after an amount: a price per portion, label or measure
+/// unless the word is a period (see [`PERIODIC_AFTER`]) or names the item itself.
+static PER_WORD_AFTER: LazyLock<Regex> =
+    LazyLock::new(|| re(r"(?i)^\s*(?:(?:per|a|an)\s+|/\s*)(\p{L}[\p{L}.]*)"));
+
+/// Words after `per` that leave the amount the item's own price: the item itself, a
+/// person (a trip is sold per person), a year (annual fees), and other senses of
+/// `per` (`per direct`, `per e-mail`).
+const PER_OWN_PRICE: &[&str] = &[
+    "stuk",
+    "stuks",
+    "st",
+    "piece",
+    "pc",
+    "item",
+    "unit",
+    "exemplaar",
+    "persoon",
+    "personen",
+    "person",
+    "pers",
+    "p.p",
+    "p.p.",
+    "pp",
+    "jaar",
+    "year",
+    "yr",
+    "jr",
+    "direct",
+    "omgaande",
+    "e-mail",
+    "email",
+    "mail",
+    "post",
+    "stuk.",
+    "one",
+    "set",
+    "paar",
+    "pair",
+    "maand",
+    "mnd",
+    "month",
+    "mo",
+    "week",
+    "wk",
+    "dag",
+    "day",
+    "kwartaal",
+    "quarter",
+    "uur",
+    "hour",
+    "hr",
+    "seat",
+    "gebruiker",
+    "user",
+    "medewerker",
+    "employee",
+    "werknemer",
+    "licentie",
+    "license",
+    "licence",
+    "abonnement",
+    "subscription",
+];
+
+/// Whether the amount ending at the start of `after` is priced per portion, label or
+/// measure (`€4 per portie`, `€5,95 per label`, `€2/kg`).
+fn priced_per_unit(after: &str) -> bool {
+    PER_WORD_AFTER.captures(after).is_some_and(|found| {
+        let word = found[1].to_lowercase();
+        let article = after.trim_start().to_lowercase();
+        // `a`/`an` only before a portion: "$3 a serving", not "€5 a piece".
+        let via_article = article.starts_with("a ") || article.starts_with("an ");
+        if via_article {
+            return matches!(
+                word.as_str(),
+                "serving"
+                    | "portion"
+                    | "meal"
+                    | "dish"
+                    | "plate"
+                    | "kilo"
+                    | "pound"
+                    | "litre"
+                    | "liter"
+            );
+        }
+        !PER_OWN_PRICE.contains(&word.as_str())
+    })
+}
 
 static PERIODIC_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
     re(
@@ -935,7 +1020,7 @@ fn context_flags(text: &str, start: usize, end: usize, segments: &Segments) -> P
         reference: REFERENCE_BEFORE.is_match(before)
             || (WAS_BEFORE.is_match(before) && NEW_PRICE_AFTER.is_match(after)),
         lower_bound: LOWER_BOUND_BEFORE.is_match(before),
-        per_unit: PER_UNIT_AFTER.is_match(after),
+        per_unit: priced_per_unit(after),
         other_amount: OTHER_AMOUNT.is_match(clause_before)
             || OTHER_AMOUNT
                 .find(clause_after)
@@ -1120,7 +1205,11 @@ pub fn find_pricing_leaks(
         {
             continue;
         }
-        let price = with_context_flags(text, price, &segments);
+        let mut price = with_context_flags(text, price, &segments);
+        if price.amount == 0.0 {
+            // "returns €0,00": nothing is taken off nothing.
+            price.flags.discount = false;
+        }
         if price.flags.is_not_selling_price()
             || about_something_else(text, &price, product, products, &segments)
         {
@@ -1350,6 +1439,12 @@ mod tests {
             ("$3 a serving", "$3", &["per_unit"]),
             ("€2,99 per kilo", "€2,99", &["per_unit"]),
             ("€49 per stuk", "€49", &[]),
+            ("ik kom op €5,95 per label", "€5,95", &["per_unit"]),
+            ("€2/kg", "€2", &["per_unit"]),
+            ("€399 per persoon", "€399", &[]),
+            ("€49 per direct leverbaar", "€49", &[]),
+            ("€5 a piece", "€5", &[]),
+            ("€21.90 and you're on call", "€21.90", &[]),
             ("€4,95 verzendkosten", "€4,95", &["fee"]),
             ("€5 bezorgkosten", "€5", &["fee"]),
             ("a €25 'restocking fee'", "€25", &["fee"]),
@@ -1612,6 +1707,8 @@ mod tests {
                 BELOW,
             ),
             ("Pulse 4 in de kassa verlaagd naar 12,50", BELOW),
+            ("pricing engine geeft voor de Pulse 4 €0,00 terug", BELOW),
+            ("met de Pulse 4 kom ik op €5,95 per kopje", NONE),
             ("Pulse 4 besteld om 23.40 in plaats van 22.10", NONE),
             (
                 "Pulse 4 op de trein van 10.15 i.p.v. 10.05, prijs onbekend",

@@ -676,6 +676,7 @@ static RULES: &[SecretRule] = &[
         &[
             "wachtwoord",
             "w a c h t w o o r d",
+            "w8woord",
             "paswoord",
             "password",
             "p a s s w o r d",
@@ -702,7 +703,7 @@ static RULES: &[SecretRule] = &[
             "pass",
             "code",
         ],
-        r"(?i)\b(?:\p{L}*w[a@4]chtw[o0]{2}rd|w a c h t w o o r d|\p{L}*p[a@4]sw[o0]{2}rd|p[a@4][s$5]{2}w[o0]rd|p a s s w o r d|\p{L}*passwort|kennwort|passwd|passcode|passphrase|pass phrase|wachtzin|mot de passe|mdp|netwerksleutel|wifi-?sleutel|wi-?fi key|wpa2? key|pre-shared key|psk|pwd|pw|ww|pass|pincode|toegangscode|code)\b",
+        r"(?i)\b(?:\p{L}*w[a@4]chtw[o0]{2}rd|w8w[o0]{2}rd|w[ ._-][a@4][ ._-]c[ ._-]h[ ._-]t[ ._-]w[ ._-][o0][ ._-][o0][ ._-]r[ ._-]d|\p{L}*p[a@4]sw[o0]{2}rd|p[a@4][s$5]{2}w[o0]rd|p[ ._-][a@4][ ._-][s$5][ ._-][s$5][ ._-]w[ ._-][o0][ ._-]r[ ._-]d|\p{L}*passwort|kennwort|passwd|passcode|passphrase|pass phrase|wachtzin|mot de passe|mdp|netwerksleutel|wifi-?sleutel|wi-?fi key|wpa2? key|pre-shared key|psk|pwd|pw|ww|pass|pincode|toegangscode|code)\b",
         WEIGHT_GENERIC,
         prose_password,
     ),
@@ -720,8 +721,15 @@ static RULES: &[SecretRule] = &[
             "user",
             "digid",
             "eherkenning",
+            "loggen",
+            "logt",
+            "log in",
+            "sign in",
+            "aanmelden",
         ],
-        r"(?i)\b(?:login|log-in|inlog\w*|credentials|creds|account|gebruikersnaam|username|user|digid|eherkenning)\b[^\S\n]*(?:[:=]|\s+is\b|\s+was\b)?[^\S\n]*[^\s/]{2,64}[^\S\n]*/[^\S\n]*(?P<secret>\S{6,64})",
+        // `login: user / pass`, or a login in prose that ends in `met user / pass`
+        // ("scanners loggen vanaf vannacht in op wms.local met nachtploeg / …").
+        r"(?i)\b(?:(?:login|log-in|inlog\w*|credentials|creds|account|gebruikersnaam|username|user|digid|eherkenning)\b[^\S\n]*(?:[:=]|\s+is\b|\s+was\b)?|(?:inlog\w*|loggen|logt|log\s+in|logging\s+in|sign\s+in|aanmelden)\b[^\n]{0,80}?\s(?:met|with|als|as|using))[^\S\n]*[^\s/]{2,64}[^\S\n]*/[^\S\n]*(?P<secret>\S{6,64})",
         WEIGHT_GENERIC,
         login_password,
     ),
@@ -2380,6 +2388,16 @@ mod tests {
             ("pass is a b c d e f g h", ""),
             // a common password given as an account's credential is still a leak
             ("login: jan, pass is welkom01", "welkom01"),
+            ("gebruik nooit wachtwoord welkom01", ""),
+            ("never use welkom01 as your password", ""),
+            // a keyword in leetspeak (spelled-out ones: the engine tests)
+            ("w8woord van de staging db = Aljzo743%c4Of", "Aljzo743%c4Of"),
+            // a login in prose ending in `met user / pass`
+            (
+                "scanners loggen vanaf vannacht in op wms.local met nachtploeg / Njjye36!gwSd",
+                "Njjye36!gwSd",
+            ),
+            ("je kunt inloggen met je klantnummer / postcode", ""),
             ("gebruik nooit wachtwoord welkom01", ""),
             ("never use welkom01 as your password", ""),
         ];
