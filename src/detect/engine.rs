@@ -717,6 +717,7 @@ impl RuleSet {
         let (mut error_talk, mut denials) = (Vec::new(), Vec::new());
         let context = PostContext {
             literals: &literals,
+            original: &post.text,
             folded: &folded,
             tokens: &tokens,
             mentions: &mentions,
@@ -1043,7 +1044,7 @@ impl RuleSet {
                             CompanyScope::Nearby => mention.sentence.abs_diff(sentence) <= 1,
                         }
                 });
-                if !about {
+                if !about || attributed_elsewhere(post, term_token, term_end_token) {
                     continue;
                 }
             }
@@ -1217,6 +1218,7 @@ struct Cue {
 /// What `apply_lexicon` needs to know about one post.
 struct PostContext<'a> {
     literals: &'a [Literal],
+    original: &'a str,
     folded: &'a Normalized,
     tokens: &'a TokenIndex,
     mentions: &'a [Mention],
@@ -1305,6 +1307,60 @@ impl TokenIndex {
         let start = self.starts[self.token_at(byte) as usize];
         matches!(folded.as_bytes().get(start), Some(b'@' | b'#'))
     }
+}
+
+/// Whether a term about the company is pinned on another named organisation instead:
+/// "the breach at PayRollo", "datalek bij Pakjesbuur", "Pakjesbuur had a data breach".
+/// The other name is a capitalised word that is not a mention of the company.
+fn attributed_elsewhere(post: &PostContext, term: u32, term_end: u32) -> bool {
+    const AT: [&str; 5] = ["bij", "at", "of", "from", "van"];
+    // Capitalised words after "of" that name a law, not an organisation.
+    const LAWS: [&str; 4] = ["gdpr", "avg", "dsgvo", "rgpd"];
+    const HAD: [&str; 7] = ["had", "heeft", "has", "suffered", "kreeg", "got", "hadden"];
+    const PRONOUNS: [&str; 16] = [
+        "they", "we", "you", "he", "she", "it", "i", "ze", "zij", "wij", "we", "jullie", "hij",
+        "ik", "jij", "u",
+    ];
+    let tokens = post.tokens;
+    let folded = post.folded.text.as_str();
+    let count = tokens.starts.len() as u32;
+    let word = |token: u32| -> &str {
+        let start = tokens.starts[token as usize];
+        let end = tokens
+            .starts
+            .get(token as usize + 1)
+            .map_or(folded.len(), |next| next - 1);
+        folded[start..end].trim_matches(|c: char| !c.is_alphanumeric())
+    };
+    let other_name = |token: u32| -> bool {
+        if token >= count || tokens.sentence_of(token) != tokens.sentence_of(term) {
+            return false;
+        }
+        let start = tokens.starts[token as usize];
+        let (original, _) = post.folded.original_span(start, start + 1);
+        let capitalised = post.original[original..]
+            .chars()
+            .next()
+            .is_some_and(char::is_uppercase);
+        capitalised
+            && !PRONOUNS.contains(&word(token))
+            && !LAWS.contains(&word(token))
+            // not a mention of the company, nor a later word of one ("Lumen Energie")
+            && !post.mentions.iter().any(|mention| {
+                mention.kind.includes(MentionKinds::COMPANY)
+                    && mention.token <= token
+                    && token <= mention.token + 2
+            })
+    };
+    let after = term_end + 1;
+    if after + 1 < count && AT.contains(&word(after)) && other_name(after + 1) {
+        return true;
+    }
+    // "<Name> had a (massive) data breach": a verb of having a few words before.
+    (1..=3).any(|back| {
+        let verb = term.saturating_sub(back);
+        verb >= 1 && HAD.contains(&word(verb)) && other_name(verb - 1)
+    })
 }
 
 /// The company name without its legal form ("Lumen Spark Groep N.V." is "Lumen
@@ -1607,6 +1663,11 @@ yields_to = ["c.breach"]
             ("@a", "Datalek bij @acme_care?", &["t.breach"]),
             ("@a", "Datalek bij de Rocket 5 app", &["t.breach"]),
             ("@acme_care", "Datalek bij Acme!", &[]),
+            // pinned on another organisation by name
+            ("@a", "Datalek bij Snuffel, blij dat ik bij Acme zit", &[]),
+            ("@a", "Snuffel had een datalek, daarom over naar Acme", &[]),
+            ("@a", "Acme heeft een datalek", &["t.breach"]),
+            ("@a", "Ze hadden een datalek bij Acme", &["t.breach"]),
             // negations and exceptions
             ("@a", "geen klachten over Acme", &[]),
             ("@a", "klacht over Acme", &["t.complaint"]),

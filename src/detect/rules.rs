@@ -58,7 +58,8 @@
 //!
 //! For every occurrence of a term, in this order: the account role must be in
 //! `roles`; with `about_company`, a `$company` mention must be in the term's sentence
-//! or anywhere in the post; a negation word of the pack within three tokens before
+//! or anywhere in the post, and the term must not be pinned on another organisation
+//! by name ("the breach at PayRollo", "Pakjesbuur had a data breach"); a negation word of the pack within three tokens before
 //! the term, in its sentence, cancels a `negatable` rule (unless the term itself
 //! starts with a negation: "no reply"); an exception within `window` tokens, or an
 //! `unless` word anywhere, cancels it (but a negated exception does not count: "not
