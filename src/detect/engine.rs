@@ -735,6 +735,17 @@ impl RuleSet {
                 &mut hits,
             );
         }
+        // From an insider, an embargoed results term is a leak of the results only
+        // when the post says something about them (a financial rule fired): a
+        // presentation about the annual figures is confidential, not a leak of them.
+        // From the public it is a rumour of the results whatever it says.
+        if account_role.is_insider()
+            && !hits.iter().any(|hit| {
+                hit.category == Category::LeakFinancial && hit.rule != RULE_EMBARGOED_RESULTS
+            })
+        {
+            hits.retain(|hit| hit.rule != RULE_EMBARGOED_RESULTS);
+        }
         self.add_up_cues(&mut cues, &mut hits);
         self.drop_yielding(&mut hits);
         drop_overlapping_duplicates(&mut hits);

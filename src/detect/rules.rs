@@ -97,8 +97,10 @@
 //! the term itself contains a term of a `leak.financial` rule (`Q4-cijfers` holds
 //! `*cijfers`, `FY26 results` holds `results`), it is results-like and also gives a
 //! `leak.financial` finding (`financial.embargoed_results`): unpublished figures are
-//! insider information whoever posts them. The financial pack is thus the one place
-//! that says what results-like means.
+//! insider information whoever posts them. From an employee or corporate account it
+//! needs the post to say something about the results (another `leak.financial` rule
+//! fired): a presentation about them is only confidential. The financial pack is thus the one place that says what
+//! results-like means.
 //!
 //! Built-in packs ship in `rules/` and are compiled in; operators add directories of
 //! their own. Every error is reported with file and line, and a rule set with an error
