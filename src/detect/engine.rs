@@ -906,6 +906,9 @@ impl RuleSet {
                 Target::InternalDomain | Target::InternalMarker => MentionKinds::INTERNAL,
                 _ => continue,
             };
+            if kind != MentionKinds::INTERNAL && denied_before(folded, literal.start) {
+                continue;
+            }
             let token = tokens.token_at(literal.start);
             mentions.push(Mention {
                 token,
@@ -1320,6 +1323,17 @@ impl TokenIndex {
     }
 }
 
+/// Whether the word before `start` denies that what follows is meant: "a retailer
+/// (not Stekker)", "niet Versmarkt maar …". Such a name is no mention of the company.
+fn denied_before(folded: &str, start: usize) -> bool {
+    const DENIALS: [&str; 6] = ["not", "niet", "except", "behalve", "excluding", "unlike"];
+    folded[..start]
+        .trim_end_matches([' ', '('])
+        .rsplit(' ')
+        .next()
+        .is_some_and(|word| DENIALS.contains(&word.trim_start_matches('(')))
+}
+
 /// Whether a term about the company is pinned on another named organisation instead:
 /// "the breach at PayRollo", "datalek bij Pakjesbuur", "Pakjesbuur had a data breach".
 /// The other name is a capitalised word that is not a mention of the company.
@@ -1678,6 +1692,8 @@ yields_to = ["c.breach"]
             ("@a", "Datalek bij Snuffel, blij dat ik bij Acme zit", &[]),
             ("@a", "Snuffel had een datalek, daarom over naar Acme", &[]),
             ("@a", "Acme heeft een datalek", &["t.breach"]),
+            ("@a", "Groot datalek bij een winkel (not Acme)", &[]),
+            ("@a", "Datalek, niet Acme maar de buren", &[]),
             ("@a", "Ze hadden een datalek bij Acme", &["t.breach"]),
             // negations and exceptions
             ("@a", "geen klachten over Acme", &[]),
