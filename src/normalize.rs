@@ -326,7 +326,7 @@ fn confusable_to_latin(c: char) -> Option<char> {
 }
 
 /// Emoji kept as tokens, because the packs read them: 🤫 🤐 🙊 ("keep it quiet") and
-/// 🙄 😡 🤬 😤 😠 👎 🤡 💩 (annoyance, contempt).
+/// 🙄 😡 🤬 😤 😠 👎 🤡 💩 🙃 🤮 (annoyance, contempt, sarcasm, disgust).
 fn is_kept_symbol(c: char) -> bool {
     matches!(
         c,
@@ -341,6 +341,8 @@ fn is_kept_symbol(c: char) -> bool {
             | '\u{1F44E}'
             | '\u{1F921}'
             | '\u{1F4A9}'
+            | '\u{1F643}'
+            | '\u{1F92E}'
     )
 }
 
@@ -543,6 +545,7 @@ mod tests {
             ("mail jan@zephyr.nl", "mail jan@zephyr.nl"),
             ("ssst🤫 nog geheim", "ssst 🤫 nog geheim"),
             ("🤐🤐x", "🤐 🤐 x"),
+            ("21:40 🙃🙃", "21:40 🙃 🙃"),
             ("Operatie 🦩 Lepelaar", "operatie lepelaar"),
             ("a\n\n b", "a b"),
             ("L u m e n   T h u i s", "lumen thuis"),
