@@ -196,7 +196,15 @@ async fn wait_for_signal() {
 }
 
 fn offline_detector(profile: &std::path::Path, rule_dirs: &[PathBuf]) -> anyhow::Result<Detector> {
-    let profile = Profile::load(profile)?;
+    let path = profile;
+    let profile = Profile::load(path)?;
+    // Offline commands log nothing; say on stderr what the profile had that was ignored.
+    for key in &profile.ignored_keys {
+        eprintln!(
+            "postwatch: warning: {}: unknown key `{key}` ignored",
+            path.display()
+        );
+    }
     let rules = RuleSet::build(load_packs(rule_dirs)?, profile)?;
     Ok(Detector {
         rules,

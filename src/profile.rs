@@ -1,6 +1,9 @@
 //! The company profile of CONTRACT §5: what postwatch must know about the company it
 //! protects. Read as raw YAML, then validated into `Profile` with every problem
-//! reported at once.
+//! reported at once. A key the contract does not define (an owner's `routing:` notes, a
+//! product's `category`) is ignored and reported as a warning, so a profile that
+//! carries more than postwatch reads still protects the company; a misspelt key is
+//! named in that warning.
 
 use crate::detect::pii;
 use crate::verdict::AccountRole;
@@ -10,7 +13,6 @@ use std::collections::HashMap;
 use std::path::Path;
 
 #[derive(Debug, Deserialize, Default)]
-#[serde(deny_unknown_fields)]
 struct RawProfile {
     company: String,
     #[serde(default)]
@@ -30,7 +32,6 @@ struct RawProfile {
 }
 
 #[derive(Debug, Deserialize, Default)]
-#[serde(deny_unknown_fields)]
 struct RawAccounts {
     #[serde(default)]
     corporate: Vec<String>,
@@ -39,7 +40,6 @@ struct RawAccounts {
 }
 
 #[derive(Debug, Deserialize, Default)]
-#[serde(deny_unknown_fields)]
 struct RawPublicIdentifiers {
     #[serde(default)]
     emails: Vec<String>,
@@ -52,7 +52,6 @@ struct RawPublicIdentifiers {
 }
 
 #[derive(Debug, Deserialize, Default)]
-#[serde(deny_unknown_fields)]
 struct RawInternal {
     #[serde(default)]
     domains: Vec<String>,
@@ -63,14 +62,12 @@ struct RawInternal {
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
 struct RawEmbargo {
     terms: Vec<String>,
     until: String,
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
 struct RawProduct {
     #[serde(default)]
     sku: Option<String>,
@@ -87,7 +84,6 @@ fn default_currency() -> String {
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
 struct RawPricing {
     #[serde(default = "default_alert_below_ratio")]
     alert_below_ratio: f64,
@@ -150,6 +146,8 @@ pub struct Profile {
     pub embargoes: Vec<Embargo>,
     pub products: Vec<Product>,
     pub alert_below_ratio: f64,
+    /// Keys the contract does not define, ignored (`routing`, `products.0.category`).
+    pub ignored_keys: Vec<String>,
 }
 
 /// Why a profile did not load; `problems` lists every problem found.
@@ -165,7 +163,7 @@ impl Profile {
     ///
     /// # Errors
     ///
-    /// Every problem at once: unreadable file, YAML syntax (with line), unknown keys,
+    /// Every problem at once: unreadable file, YAML syntax (with line),
     /// bad timestamps, prices, ratios and account entries.
     pub fn load(path: &Path) -> Result<Profile, ProfileError> {
         let display = path.display().to_string();
@@ -173,10 +171,14 @@ impl Profile {
             path: display.clone(),
             problems: vec![format!("cannot read it: {error}")],
         })?;
-        Profile::parse(&text).map_err(|problems| ProfileError {
-            path: display,
+        let profile = Profile::parse(&text).map_err(|problems| ProfileError {
+            path: display.clone(),
             problems,
-        })
+        })?;
+        for key in &profile.ignored_keys {
+            tracing::warn!(profile = %path.display(), key = %key, "unknown profile key ignored");
+        }
+        Ok(profile)
     }
 
     /// Parses and validates profile YAML.
@@ -185,8 +187,12 @@ impl Profile {
     ///
     /// The list of every problem found.
     pub fn parse(yaml: &str) -> Result<Profile, Vec<String>> {
+        let mut ignored_keys = Vec::new();
         let raw: RawProfile =
-            serde_norway::from_str(yaml).map_err(|error| vec![error.to_string()])?;
+            serde_ignored::deserialize(serde_norway::Deserializer::from_str(yaml), |path| {
+                ignored_keys.push(path.to_string())
+            })
+            .map_err(|error| vec![error.to_string()])?;
         let mut problems = Vec::new();
         let mut accounts = HashMap::new();
         for (role, entries) in [
@@ -319,6 +325,7 @@ impl Profile {
             embargoes,
             products,
             alert_below_ratio: ratio,
+            ignored_keys,
         })
     }
 
@@ -394,8 +401,15 @@ pricing: { alert_below_ratio: 2 }
     }
 
     #[test]
-    fn rejects_unknown_keys_by_name() {
-        let problems = Profile::parse("company: A\nbrandz: []\n").unwrap_err();
-        assert!(problems[0].contains("brandz"), "{problems:?}");
+    fn ignores_unknown_keys_and_names_them() {
+        let profile = Profile::parse(
+            "company: A\nbrandz: []\nrouting: { leak.secret: security }\nproducts: [{ name: P, list_price: 5, category: x }]\n",
+        )
+        .unwrap();
+        assert_eq!(
+            profile.ignored_keys,
+            ["brandz", "routing", "products.0.category"]
+        );
+        assert!(profile.brands.is_empty());
     }
 }
