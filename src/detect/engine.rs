@@ -714,7 +714,7 @@ impl RuleSet {
         hits.extend(private);
         let mentions = self.company_mentions(&literals, &folded, &tokens, post, &public);
 
-        let (mut error_talk, mut denials) = (Vec::new(), Vec::new());
+        let mut talk = pricing::PriceTalk::default();
         let context = PostContext {
             literals: &literals,
             original: &post.text,
@@ -723,14 +723,13 @@ impl RuleSet {
             mentions: &mentions,
             role: account_role,
         };
-        let mut cues = self.apply_lexicon(&context, &mut hits, &mut error_talk, &mut denials);
+        let mut cues = self.apply_lexicon(&context, &mut hits, &mut talk);
 
         if !products.is_empty() {
             pricing::find_pricing_leaks(
                 &post.text,
                 &products,
-                &error_talk,
-                &denials,
+                &talk,
                 self.profile.alert_below_ratio,
                 &mut hits,
             );
@@ -975,8 +974,7 @@ impl RuleSet {
         &self,
         post: &PostContext<'_>,
         hits: &mut Vec<Hit>,
-        error_talk: &mut Vec<Span>,
-        denials: &mut Vec<Span>,
+        talk: &mut pricing::PriceTalk,
     ) -> Vec<Cue> {
         let tokens = post.tokens;
         // The rule-specific words of this post, grouped by rule and kind.
@@ -1081,12 +1079,15 @@ impl RuleSet {
                     .any(|word| counts(&word));
             let (start, end) = post.folded.original_span(term.start, term.end);
             if rule.category == Category::LeakPricing {
-                // Price-error talk becomes a finding only next to a product.
+                // Price-error talk becomes a finding only next to a product; a hint
+                // (below the threshold) only makes a periodic price next to it count.
                 let span = Span { start, end };
                 if negated || excepted {
-                    denials.push(span);
+                    talk.denials.push(span);
+                } else if u16::from(rule.weight) < FIRE_THRESHOLD {
+                    talk.hints.push(span);
                 } else {
-                    error_talk.push(span);
+                    talk.error.push(span);
                 }
                 continue;
             }

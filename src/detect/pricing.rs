@@ -1180,14 +1180,14 @@ fn about_something_else(
 pub fn find_pricing_leaks(
     text: &str,
     products: &[ProductMention],
-    error_talk: &[Span],
-    denials: &[Span],
+    talk: &PriceTalk,
     alert_below_ratio: f64,
     out: &mut Vec<Hit>,
 ) {
     if products.is_empty() {
         return;
     }
+    let (error_talk, denials) = (talk.error.as_slice(), talk.denials.as_slice());
     let segments = Segments::new(text);
     let first_new = out.len();
     for price in read_prices(text, &segments) {
@@ -1209,6 +1209,11 @@ pub fn find_pricing_leaks(
         if price.amount == 0.0 {
             // "returns €0,00": nothing is taken off nothing.
             price.flags.discount = false;
+        }
+        if price.flags.periodic && talk_near(text, &price, talk, &segments) {
+            // "Bug in productie: de lease toonde €64,90 p/m": a subscription or lease
+            // is sold per month, and the talk says this monthly price is wrong.
+            price.flags.periodic = false;
         }
         if price.flags.is_not_selling_price()
             || about_something_else(text, &price, product, products, &segments)
@@ -1260,6 +1265,30 @@ pub fn find_pricing_leaks(
             );
         }
     }
+}
+
+/// What the rule packs said about prices in one post: price-error talk, hints of an
+/// error (weaker words: "bug", "fixen", "rap zijn"), and denials of either.
+#[derive(Debug, Clone, Default)]
+pub struct PriceTalk {
+    pub error: Vec<Span>,
+    pub hints: Vec<Span>,
+    pub denials: Vec<Span>,
+}
+
+/// Whether undenied error talk or a hint stands in the price's sentence or a
+/// neighbouring one.
+fn talk_near(text: &str, price: &PriceMention, talk: &PriceTalk, segments: &Segments) -> bool {
+    let sentence = segments.sentence_index(floor_boundary(text, price.start));
+    talk.error.iter().chain(&talk.hints).any(|span| {
+        span.start < span.end
+            && span.end <= text.len()
+            && segments
+                .sentence_index(floor_boundary(text, span.start))
+                .abs_diff(sentence)
+                <= 1
+            && !is_denied(text, *span, &talk.denials, segments)
+    })
 }
 
 /// Whether price-error talk is denied: a denial overlaps it, stands in its sentence
@@ -1563,18 +1592,20 @@ mod tests {
         "pricing glitch",
         "verkeerde prijs",
     ];
+    const HINTS: &[&str] = &["bug", "fixen"];
     const DENIALS: &[&str] = &["gewoon actie", "geen prijsfout"];
+
+    fn talk_in(text: &str) -> PriceTalk {
+        PriceTalk {
+            error: spans_of(text, TALK),
+            hints: spans_of(text, HINTS),
+            denials: spans_of(text, DENIALS),
+        }
+    }
 
     fn rules_for(text: &str) -> Vec<&'static str> {
         let mut out = Vec::new();
-        find_pricing_leaks(
-            text,
-            &products_in(text),
-            &spans_of(text, TALK),
-            &spans_of(text, DENIALS),
-            0.5,
-            &mut out,
-        );
+        find_pricing_leaks(text, &products_in(text), &talk_in(text), 0.5, &mut out);
         for hit in &out {
             assert_eq!(hit.category, Category::LeakPricing);
             assert_eq!(hit.sensitivity, Sensitivity::Plain);
@@ -1676,6 +1707,10 @@ mod tests {
             ("Pulse 4 screen protector $9", NONE),
             ("Zephyr geeft €100 cashback op de Vista 55", NONE),
             ("Aura Buds 2 vanaf €7,50 per maand", NONE),
+            // a monthly price next to a hint of an error is the price that is wrong
+            ("Bug: de Pulse 4 stond op €12 per maand", BELOW),
+            ("Pulse 4 voor €12 per maand, tot ze het fixen", BELOW),
+            ("Pulse 4 voor €12 per maand", NONE),
             ("Vista 55 kapot, reparatie kost €250 volgens Zephyr", NONE),
             (
                 "Nimbus 14 kostte me €400 bij inruil van mijn oude laptop",
@@ -1751,7 +1786,13 @@ mod tests {
     fn below_list_span_covers_product_and_price() {
         let text = "Haha de Vista 65 staat voor €219 online";
         let mut out = Vec::new();
-        find_pricing_leaks(text, &products_in(text), &[], &[], 0.5, &mut out);
+        find_pricing_leaks(
+            text,
+            &products_in(text),
+            &PriceTalk::default(),
+            0.5,
+            &mut out,
+        );
         assert_eq!(out.len(), 1);
         assert_eq!(&text[out[0].start..out[0].end], "Vista 65 staat voor €219");
         assert_eq!(out[0].weight, WEIGHT_BELOW_LIST);
@@ -1768,7 +1809,7 @@ mod tests {
     fn no_products_no_hits() {
         let mut out = Vec::new();
         let text = "prijsfout! alles voor €1";
-        find_pricing_leaks(text, &[], &spans_of(text, TALK), &[], 0.5, &mut out);
+        find_pricing_leaks(text, &[], &talk_in(text), 0.5, &mut out);
         assert!(out.is_empty());
     }
 
@@ -1784,11 +1825,14 @@ mod tests {
             currency: Currency::Eur,
             product_index: 0,
         }];
-        let talk = [Span {
-            start: text.len(),
-            end: text.len() + 5,
-        }];
-        find_pricing_leaks(text, &products, &talk, &[], 0.5, &mut out);
+        let talk = PriceTalk {
+            error: vec![Span {
+                start: text.len(),
+                end: text.len() + 5,
+            }],
+            ..PriceTalk::default()
+        };
+        find_pricing_leaks(text, &products, &talk, 0.5, &mut out);
         assert_eq!(out.len(), 1);
         assert_eq!(out[0].rule, RULE_BELOW_LIST);
     }
