@@ -1242,7 +1242,44 @@ fn near_a_person(text: &str, start: usize, end: usize) -> bool {
         || PERSONAL_WORD.is_match(after(text, end, CONTEXT_RADIUS))
 }
 
+/// A birthday being celebrated: a full date with a birth year near it is a birth date
+/// ("Happy birthday Sanne de Wit (14-03-1991)").
+static BIRTHDAY_WORD: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)(?-u:\b)(?:happy\s+b(?:irth)?day|birthday|bday|verjaardag|jarig|gefeliciteerd|hiep\s+hiep|geworden|turns\s+\d|turned\s+\d)",
+    )
+    .expect("valid birthday pattern")
+});
+
+/// A full date whose year is a plausible birth year.
+static DATE_WITH_BIRTH_YEAR: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?-u:\b)(?P<d1>\d{1,2})[\-/.](?P<m1>\d{1,2})[\-/.](?P<y>19\d{2}|200\d|201[0-5])(?-u:\b)",
+    )
+    .expect("valid dated-birthday pattern")
+});
+
+/// How far from a birthday word its date may stand, in bytes.
+const BIRTHDAY_RADIUS: usize = 80;
+
 fn find_birthdates(text: &str, out: &mut Vec<Hit>) {
+    if let Some(word) = BIRTHDAY_WORD.find(text) {
+        for found in DATE_WITH_BIRTH_YEAR.captures_iter(text) {
+            let Some(date) = found.get(0) else { continue };
+            let close = date.start().abs_diff(word.end()) <= BIRTHDAY_RADIUS
+                || word.start().abs_diff(date.end()) <= BIRTHDAY_RADIUS;
+            if close && plausible_date(&found) && near_a_person(text, date.start(), date.end()) {
+                out.push(pii_hit(
+                    "pii.birthdate",
+                    date.start(),
+                    date.end(),
+                    WEIGHT_CONTEXTUAL,
+                    false,
+                    None,
+                ));
+            }
+        }
+    }
     for found in BIRTHDATE.captures_iter(text) {
         let Some(date) = found.name("date") else {
             continue;
@@ -1891,6 +1928,23 @@ mod tests {
         );
         // An IBAN with a wrong check in any notation stays quiet.
         assert!(summary("stort op NL91-ABNA-0417-1643-01 aub").is_empty());
+    }
+
+    #[test]
+    fn a_dated_birthday_next_to_a_name_is_a_birth_date() {
+        let found = |text: &str| {
+            summary(text)
+                .iter()
+                .any(|(rule, _, _)| *rule == "pii.birthdate")
+        };
+        assert!(found(
+            "Happy birthday to my client Sanne de Wit (14-03-1991) 🎂"
+        ));
+        assert!(found("Piet Jansen is vandaag jarig, geboren 02-11-1984!"));
+        // a founding date, a party date and a date without a birthday are not
+        assert!(!found("Happy birthday to our club! Opened 14-03-2016"));
+        assert!(!found("Jan is jarig, feest op 14-03-2026"));
+        assert!(!found("Sanne de Wit kwam 14-03-1991 in dienst"));
     }
 
     #[test]
