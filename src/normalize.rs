@@ -326,7 +326,8 @@ fn confusable_to_latin(c: char) -> Option<char> {
 }
 
 /// Emoji kept as tokens, because the packs read them: 🤫 🤐 🙊 ("keep it quiet") and
-/// 🙄 😡 🤬 😤 😠 👎 🤡 💩 🙃 🤮 (annoyance, contempt, sarcasm, disgust).
+/// 🙄 😡 🤬 😤 😠 👎 🤡 💩 🙃 🤮 🤢 😑 😒 😕 🙁 ☹ 😞 (annoyance, contempt, sarcasm,
+/// disgust, disappointment).
 fn is_kept_symbol(c: char) -> bool {
     matches!(
         c,
@@ -343,6 +344,13 @@ fn is_kept_symbol(c: char) -> bool {
             | '\u{1F4A9}'
             | '\u{1F643}'
             | '\u{1F92E}'
+            | '\u{1F922}'
+            | '\u{1F611}'
+            | '\u{1F612}'
+            | '\u{1F615}'
+            | '\u{1F641}'
+            | '\u{2639}'
+            | '\u{1F61E}'
     )
 }
 
