@@ -726,10 +726,16 @@ static RULES: &[SecretRule] = &[
             "log in",
             "sign in",
             "aanmelden",
+            "admin",
+            "root",
+            "administrator",
+            "beheerder",
+            "superuser",
         ],
-        // `login: user / pass`, or a login in prose that ends in `met user / pass`
-        // ("scanners loggen vanaf vannacht in op wms.local met nachtploeg / …").
-        r"(?i)\b(?:(?:login|log-in|inlog\w*|credentials|creds|account|gebruikersnaam|username|user|digid|eherkenning)\b[^\S\n]*(?:[:=]|\s+is\b|\s+was\b)?|(?:inlog\w*|loggen|logt|log\s+in|logging\s+in|sign\s+in|aanmelden)\b[^\n]{0,80}?\s(?:met|with|als|as|using))[^\S\n]*[^\s/]{2,64}[^\S\n]*/[^\S\n]*(?P<secret>\S{6,64})",
+        // `login: user / pass`, a login in prose that ends in `met user / pass`
+        // ("scanners loggen vanaf vannacht in op wms.local met nachtploeg / …"), or an
+        // administrator account with its password (`admin / …`).
+        r"(?i)\b(?:(?:(?:login|log-in|inlog\w*|credentials|creds|account|gebruikersnaam|username|user|digid|eherkenning)\b[^\S\n]*(?:[:=]|\s+is\b|\s+was\b)?|(?:inlog\w*|loggen|logt|log\s+in|logging\s+in|sign\s+in|aanmelden)\b[^\n]{0,80}?\s(?:met|with|als|as|using))[^\S\n]*[^\s/]{2,64}[^\S\n]*|(?:admin|root|administrator|beheerder|superuser)[^\S\n]*)/[^\S\n]*(?P<secret>\S{6,64})",
         WEIGHT_GENERIC,
         login_password,
     ),
@@ -2398,6 +2404,11 @@ mod tests {
                 "Njjye36!gwSd",
             ),
             ("je kunt inloggen met je klantnummer / postcode", ""),
+            (
+                "al gevonden in m'n notities: admin / Vcxoh09-ZdfZG 😅",
+                "Vcxoh09-ZdfZG",
+            ),
+            ("de rollen zijn admin / editor / viewer", ""),
             ("gebruik nooit wachtwoord welkom01", ""),
             ("never use welkom01 as your password", ""),
         ];
