@@ -266,7 +266,7 @@ static EU_UNION: LazyLock<Regex> = LazyLock::new(|| {
 /// A cue right before an amount without a currency that makes it a price.
 static PRICE_CUE: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)(?:(?-u:\b)(?:voor|for|at|kost|kosten|kostte|kostten|costs?|prijs|price|priced at|nu|now|slechts|only|maar|just|vanaf|from)|à)\s*(?:(?:maar|slechts|only|just|nog|wel|nu|now)\s+)*$",
+        r"(?i)(?:(?-u:\b)(?:voor|for|at|aan|kost|kosten|kostte|kostten|costs?|prijs|price|priced at|nu|now|slechts|only|maar|just|vanaf|from)|à)\s*(?:(?:maar|slechts|only|just|nog|wel|nu|now)\s+)*$",
     )
 });
 
@@ -1711,6 +1711,8 @@ mod tests {
             ("Bug: de Pulse 4 stond op €12 per maand", BELOW),
             ("Pulse 4 voor €12 per maand, tot ze het fixen", BELOW),
             ("Pulse 4 voor €12 per maand", NONE),
+            // Flemish "aan" before a bare amount: "aan 5,49"
+            ("Pulse 4 aan 5,49 in de shop?? fout in 't systeem", BELOW),
             ("Vista 55 kapot, reparatie kost €250 volgens Zephyr", NONE),
             (
                 "Nimbus 14 kostte me €400 bij inruil van mijn oude laptop",
