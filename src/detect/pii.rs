@@ -1197,7 +1197,7 @@ static HONORIFIC_NAME: LazyLock<Regex> = LazyLock::new(|| {
 /// Words that make a birth date personal without a name: `mijn geboortedatum`.
 static PERSONAL_WORD: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)\b(?:mijn|my|mine|me|mij|zijn|haar|his|her|hij|zij|ze|ik|i|he|she|klant|customer)\b",
+        r"(?i)\b(?:mijn|my|mine|me|mij|zijn|haar|his|her|hij|zij|ze|ik|i|he|she|klant|customer|member|lid|patient|patiënt|verzekerde|insured|passenger|passagier|client|cliënt|tenant|huurder)\b",
     )
     .expect("valid personal-word pattern")
 });
@@ -1238,6 +1238,7 @@ fn near_a_person(text: &str, start: usize, end: usize) -> bool {
     let nearby_after = after(text, end, NAME_RADIUS);
     PERSON_NAME.is_match(nearby_before)
         || PERSON_NAME.is_match(nearby_after)
+        || HONORIFIC_NAME.is_match(nearby_before)
         || PERSONAL_WORD.is_match(nearby_before)
         || PERSONAL_WORD.is_match(after(text, end, CONTEXT_RADIUS))
 }
@@ -1941,6 +1942,10 @@ mod tests {
             "Happy birthday to my client Sanne de Wit (14-03-1991) 🎂"
         ));
         assert!(found("Piet Jansen is vandaag jarig, geboren 02-11-1984!"));
+        assert!(found(
+            "onze oudste verzekerde, mevrouw Jansen-Bakker, geboren op 12 juni 1926!"
+        ));
+        assert!(found("member 5643 (born 1988-04-17) hit the bug"));
         // a founding date, a party date and a date without a birthday are not
         assert!(!found("Happy birthday to our club! Opened 14-03-2016"));
         assert!(!found("Jan is jarig, feest op 14-03-2026"));

@@ -735,7 +735,7 @@ static RULES: &[SecretRule] = &[
         // `login: user / pass`, a login in prose that ends in `met user / pass`
         // ("scanners loggen vanaf vannacht in op wms.local met nachtploeg / …"), or an
         // administrator account with its password (`admin / …`).
-        r"(?i)\b(?:(?:(?:login|log-in|inlog\w*|credentials|creds|account|gebruikersnaam|username|user|digid|eherkenning)\b[^\S\n]*(?:[:=]|\s+is\b|\s+was\b)?|(?:inlog\w*|loggen|logt|log\s+in|logging\s+in|sign\s+in|aanmelden)\b[^\n]{0,80}?\s(?:met|with|als|as|using))[^\S\n]*[^\s/]{2,64}[^\S\n]*|(?:admin|root|administrator|beheerder|superuser)[^\S\n]*)/[^\S\n]*(?P<secret>\S{6,64})",
+        r"(?i)\b(?:(?:(?:login|log-in|inlog\w*|credentials|creds|account|gebruikersnaam|username|user|digid|eherkenning)\b[^\S\n]*(?:[:=]|\s+is\b|\s+was\b)?|(?:inlog\w*|loggen|logt|log\s+in|logging\s+in|sign\s+in|aanmelden)\b[^\n]{0,80}?\s(?:met|with|als|as|using|is|was|=|:))[^\S\n]*[^\s/]{2,64}[^\S\n]*|(?:admin|root|administrator|beheerder|superuser)[^\S\n]*)/[^\S\n]*(?P<secret>\S{6,64})",
         WEIGHT_GENERIC,
         login_password,
     ),
@@ -2409,6 +2409,11 @@ mod tests {
                 "Vcxoh09-ZdfZG",
             ),
             ("de rollen zijn admin / editor / viewer", ""),
+            (
+                "inlog van de gedeelde monitor is klantcontact / Tulpen#2026 ... niet delen",
+                "Tulpen#2026",
+            ),
+            ("inloggen is vandaag stuk / werkt niet", ""),
             ("gebruik nooit wachtwoord welkom01", ""),
             ("never use welkom01 as your password", ""),
         ];
