@@ -148,6 +148,10 @@ impl Target {
     }
 }
 
+/// The shortest one-word brand whose starred-out forms (`KL*SPLEIN`) count as
+/// mentions; shorter ones would match too many censored words.
+const MIN_STARRED_NAME: usize = 6;
+
 /// Whether a pattern must start and end on a token boundary.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 struct Boundaries {
@@ -415,9 +419,23 @@ impl RuleSet {
             // `#boycotspark`: any case inside a tag.
             table.add_folded(fold_written(word).0, open, Target::BrandInTag);
         }
+        let closed = Boundaries {
+            left: true,
+            right: true,
+        };
         for word in &brand_words {
             table.add(word, Target::Brand);
             let (folded, _) = fold_written(word);
+            // A name with one letter starred out is still the name: `KL*SPLEIN`.
+            if folded.chars().count() >= MIN_STARRED_NAME
+                && folded.chars().all(|c| c.is_ascii_alphabetic())
+            {
+                for index in 1..folded.len() - 1 {
+                    let mut starred = folded.clone();
+                    starred.replace_range(index..=index, "*");
+                    table.add_folded(starred, closed, Target::Brand);
+                }
+            }
             if !folded.contains(' ') {
                 // `#boycotzephyr`, `@zephyrelectronicsnl`: checked at match time.
                 let open = Boundaries {
@@ -1447,7 +1465,7 @@ mod tests {
 
     const PROFILE: &str = r#"
 company: "Acme BV"
-brands: ["Acme"]
+brands: ["Acme", "Zephyrus"]
 accounts:
   corporate: ["x:@acme_care"]
   employee: ["x:@jan_acme"]
@@ -1695,6 +1713,9 @@ yields_to = ["c.breach"]
             ("@a", "Acme heeft een datalek", &["t.breach"]),
             ("@a", "Groot datalek bij een winkel (not Acme)", &[]),
             ("@a", "Datalek, niet Acme maar de buren", &[]),
+            // a name with one letter starred out is still the name
+            ("@a", "Datalek bij ZEPH*RUS!", &["t.breach"]),
+            ("@a", "Datalek bij Z*PH*RUS", &[]),
             ("@a", "Ze hadden een datalek bij Acme", &["t.breach"]),
             // negations and exceptions
             ("@a", "geen klachten over Acme", &[]),
