@@ -480,9 +480,14 @@ fn fold_leetspeak(chars: &mut [(char, u32, u32)]) {
 }
 
 /// Joins runs of at least three single letters separated by single gaps
-/// (`p r i j s f o u t` → `prijsfout`).
+/// (`p r i j s f o u t` → `prijsfout`). A leetspeak digit in a run with three or more
+/// real letters is its letter (`d 4 t a l e k` → `datalek`).
 fn join_spaced_letters(chars: Vec<(char, u32, u32)>) -> Vec<(char, u32, u32)> {
-    let is_letter = |index: usize| chars.get(index).is_some_and(|(c, _, _)| c.is_alphabetic());
+    let is_letter = |index: usize| {
+        chars.get(index).is_some_and(|(c, _, _)| {
+            c.is_alphabetic() || (c.is_ascii_digit() && leet_letter(*c).is_some())
+        })
+    };
     let is_separator = |index: usize| {
         chars
             .get(index)
@@ -516,9 +521,14 @@ fn join_spaced_letters(chars: Vec<(char, u32, u32)>) -> Vec<(char, u32, u32)> {
                 run_end += 2;
             }
             let letters = (run_end - index) / 2 + 1;
-            if letters >= 3 {
+            let real_letters = (index..=run_end)
+                .step_by(2)
+                .filter(|&at| chars[at].0.is_alphabetic())
+                .count();
+            if letters >= 3 && real_letters >= 3 {
                 for letter in (index..=run_end).step_by(2) {
-                    output.push(chars[letter]);
+                    let (c, start, end) = chars[letter];
+                    output.push((leet_letter(c).unwrap_or(c), start, end));
                 }
                 index = run_end + 1;
                 continue;
@@ -560,6 +570,9 @@ mod tests {
             ("p r i j s\nf o u t", "prijs fout"),
             // punctuation closes a run but does not continue it
             ("w a c h t w o o r d: x", "wachtwoord: x"),
+            ("d 4 t a l e k bij", "datalek bij"),
+            ("bel 0 6 1 2 3 4", "bel 0 6 1 2 3 4"),
+            ("a 1 b", "a 1 b"),
             ("(p r i j s f o u t)", "(prijsfout)"),
         ];
         for (input, expected) in cases {
