@@ -57,6 +57,17 @@ impl Normalized {
     pub fn line_breaks(&self) -> &[usize] {
         &self.line_breaks
     }
+
+    /// Whether the folded range was glued together from parts the original kept
+    /// apart: spaced-out letters (`b o y c o t t u l p a i r`) or characters with
+    /// invisible ones between them.
+    pub fn glued(&self, range: std::ops::Range<usize>) -> bool {
+        let end = range.end.min(self.origin.len());
+        (range.start..end.saturating_sub(1)).any(|at| {
+            let (here, next) = (self.origin[at], self.origin[at + 1]);
+            here != next && here.1 < next.0
+        })
+    }
 }
 
 /// A folded character: `Letter` and `Digit` build tokens, `Gap` separates them.

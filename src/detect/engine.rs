@@ -596,7 +596,7 @@ impl RuleSet {
     fn holds_financial_term(&self, text: &str) -> bool {
         let folded = normalize(text);
         let tokens = TokenIndex::new(&folded);
-        self.find_literals(&folded.text, &tokens)
+        self.find_literals(&folded, &tokens)
             .iter()
             .any(|literal| match literal.target {
                 Target::Term { rule } => {
@@ -625,7 +625,7 @@ impl RuleSet {
             .account_role(post.platform.as_str(), &post.handle);
         let folded = normalize(&post.text);
         let tokens = TokenIndex::new(&folded);
-        let literals = self.find_literals(&folded.text, &tokens);
+        let literals = self.find_literals(&folded, &tokens);
         let mut hits = Vec::new();
 
         let mut secret_triggered = vec![false; self.secret_rule_count];
@@ -791,7 +791,8 @@ impl RuleSet {
     }
 
     /// Every literal hit of the folded text, gapped phrases joined.
-    fn find_literals(&self, folded: &str, tokens: &TokenIndex) -> Vec<Literal> {
+    fn find_literals(&self, normalized: &Normalized, tokens: &TokenIndex) -> Vec<Literal> {
+        let folded = normalized.text.as_str();
         let bytes = folded.as_bytes();
         let is_word = |index: usize| -> bool {
             // Folded text is lowercase; a byte ≥ 0x80 belongs to a non-ASCII letter.
@@ -817,7 +818,11 @@ impl RuleSet {
                         start,
                         end,
                     }),
-                    Target::BrandInTag if !tokens.in_tag(folded, start) => {}
+                    // Inside a longer word, a brand counts in a tag, or in words glued
+                    // from spaced-out letters ("b o y c o t t u l p a i r").
+                    Target::BrandInTag
+                        if !tokens.in_tag(folded, start)
+                            && !normalized.glued(tokens.token_span(folded, start)) => {}
                     _ => literals.push(Literal { target, start, end }),
                 }
             }
@@ -1336,6 +1341,17 @@ impl TokenIndex {
     }
 
     /// Whether the token holding `byte` is an `@handle` or a `#hashtag`.
+    /// The folded byte range of the token holding `byte`.
+    fn token_span(&self, folded: &str, byte: usize) -> std::ops::Range<usize> {
+        let token = self.token_at(byte) as usize;
+        let start = self.starts[token];
+        let end = self
+            .starts
+            .get(token + 1)
+            .map_or(folded.len(), |next| next - 1);
+        start..end
+    }
+
     fn in_tag(&self, folded: &str, byte: usize) -> bool {
         let start = self.starts[self.token_at(byte) as usize];
         matches!(folded.as_bytes().get(start), Some(b'@' | b'#'))
@@ -1741,6 +1757,7 @@ yields_to = ["c.breach"]
                 &[],
             ),
             ("@a", "Acmeboycot is geen woord", &[]),
+            ("@a", "b o y c o t a c m e 🚫", &["t.boycott"]),
             // the company's inside: an internal host, which is no mention of the company
             (
                 "@a",
