@@ -319,13 +319,13 @@ static UNIT_AFTER: LazyLock<Regex> = LazyLock::new(|| {
 
 static DISCOUNT_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)(?-u:\b)(?:korting\s+(?:van|t\.?w\.?v\.?|ter\s+waarde\s+van)|discount\s+of|save|saves|saving|bespaar\p{L}*|besparing\s+van|voordeel\s+van|cashback(?:\s+(?:van|of))?|scheelt|verschil\s+van|difference\s+of|verlaagd\s+met|reduced\s+by|lowered\s+by|price\s+(?:drop|cut)\s+of|prijsverlaging\s+van|prijsdaling\s+van|minus)\s+(?:(?:wel|maar|liefst|ruim|ongeveer|about|around|nearly|almost|bijna|you|je|u|up\s+to|tot)\s+)*$",
+        r"(?i)(?-u:\b)(?:korting\s+(?:van|t\.?w\.?v\.?|ter\s+waarde\s+van)|discount\s+of|save|saves|saving|bespaar\p{L}*|besparing\s+van|voordeel\s+van|cashback(?:\s+(?:van|of))?|scheelt|verschil\s+van|difference\s+of|verlaagd\s+met|reduced\s+by|lowered\s+by|price\s+(?:drop|cut)\s+of|prijsverlaging\s+van|prijsdaling\s+van|verhoogd\s+met|omhoog\s+met|stijgt\s+met|steeg\s+met|verhoging\s+van|stijging\s+van|raised\s+by|increased\s+by|goes\s+up\s+by|went\s+up\s+by|rises\s+by|rose\s+by|increase\s+of|hike\s+of|minus)\s+(?:(?:wel|maar|liefst|ruim|ongeveer|about|around|nearly|almost|bijna|you|je|u|up\s+to|tot)\s+)*$",
     )
 });
 
 static DISCOUNT_AFTER: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)^\s*(?:(?:extra|meer|minder)\s+)?(?:korting|discount|off|goedkoper|cheaper|minder|less|lager|lower|reduction|cashback|cash\s+back|terug|back|voordeel|besparing|savings?|eraf|er\s+af|af|extra|meer|more|duurder|pricier|bijbetalen|(?:onder|beneden|below|under)\s+(?:de|het|the|its|their|zijn|haar|hun)?\s*(?:\p{L}+\s+)?(?:prijs|adviesprijs|price|rrp|msrp))(?-u:\b)",
+        r"(?i)^\s*(?:(?:extra|meer|minder)\s+)?(?:korting|discount|off|goedkoper|cheaper|minder|less|lager|lower|reduction|cashback|cash\s+back|terug|back|voordeel|besparing|savings?|eraf|er\s+af|af|extra|meer|more|duurder|pricier|bijbetalen|omhoog|hoger|erbij|higher|up|verhoging|stijging|increase|rise|(?:\p{L}+\s+){0,2}omhoog|(?:onder|beneden|below|under)\s+(?:de|het|the|its|their|zijn|haar|hun)?\s*(?:\p{L}+\s+)?(?:prijs|adviesprijs|price|rrp|msrp))(?-u:\b)",
     )
 });
 
@@ -1474,6 +1474,10 @@ mod tests {
             ("€49 per direct leverbaar", "€49", &[]),
             ("€5 a piece", "€5", &[]),
             ("€21.90 and you're on call", "€21.90", &[]),
+            // a change in price, not the price
+            ("de premie gaat met €9 omhoog", "€9", &["discount"]),
+            ("the fee went up by €9", "€9", &["discount"]),
+            ("€9 omhoog", "€9", &["discount"]),
             ("€4,95 verzendkosten", "€4,95", &["fee"]),
             ("€5 bezorgkosten", "€5", &["fee"]),
             ("a €25 'restocking fee'", "€25", &["fee"]),
