@@ -52,3 +52,51 @@ impl Detector {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::detect::rules::load_packs;
+    use crate::profile::Profile;
+
+    /// The demo's example posts (README: `scripts/demo`) get the categories a newcomer
+    /// is promised, so a change in the packs cannot quietly empty the demo.
+    #[test]
+    fn the_demo_posts_get_their_categories() {
+        let profile = Profile::parse(include_str!("../examples/profile.yaml")).unwrap();
+        let detector = Detector {
+            rules: RuleSet::build(load_packs(&[]).unwrap(), profile).unwrap(),
+            fingerprinter: Fingerprinter::new(b"test"),
+            alert_min_severity: Severity::Warning,
+        };
+        let expected: &[(&str, &[&str])] = &[
+            ("demo-1", &["leak.pricing"]),
+            ("demo-2", &["leak.secret"]),
+            ("demo-3", &["reputation.complaint"]),
+            ("demo-4", &["leak.pii"]),
+            ("demo-5", &[]),
+            ("demo-6", &["leak.confidential"]),
+            ("demo-7", &["reputation.crisis"]),
+            ("demo-8", &[]),
+            ("demo-9", &["leak.confidential", "leak.financial"]),
+            ("demo-10", &[]),
+            ("demo-11", &["reputation.abuse"]),
+            ("demo-12", &["leak.confidential", "leak.security"]),
+        ];
+        let mut seen = 0;
+        for line in include_str!("../examples/posts.jsonl").lines() {
+            let Ok(post) = decode(line.as_bytes()) else {
+                continue;
+            };
+            let verdict = detector.verdict(&post);
+            let got: Vec<&str> = verdict.categories.iter().map(|c| c.as_str()).collect();
+            let (_, want) = expected
+                .iter()
+                .find(|(id, _)| *id == post.id)
+                .unwrap_or_else(|| panic!("no expectation for {}", post.id));
+            assert_eq!(got, *want, "{}: {}", post.id, post.text);
+            seen += 1;
+        }
+        assert_eq!(seen, expected.len());
+    }
+}
