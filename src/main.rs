@@ -195,8 +195,7 @@ async fn wait_for_signal() {
     }
 }
 
-fn offline_detector(profile: &std::path::Path, rule_dirs: &[PathBuf]) -> anyhow::Result<Detector> {
-    let path = profile;
+fn offline_detector(path: &std::path::Path, rule_dirs: &[PathBuf]) -> anyhow::Result<Detector> {
     let profile = Profile::load(path)?;
     // Offline commands log nothing; say on stderr what the profile had that was ignored.
     for key in &profile.ignored_keys {

@@ -438,10 +438,6 @@ impl RuleSet {
             }
             if !folded.contains(' ') {
                 // `#boycotzephyr`, `@zephyrelectronicsnl`: checked at match time.
-                let open = Boundaries {
-                    left: false,
-                    right: false,
-                };
                 table.add_folded(folded, open, Target::BrandInTag);
             }
         }
@@ -1340,18 +1336,22 @@ impl TokenIndex {
         self.sentences[token as usize]
     }
 
-    /// Whether the token holding `byte` is an `@handle` or a `#hashtag`.
-    /// The folded byte range of the token holding `byte`.
-    fn token_span(&self, folded: &str, byte: usize) -> std::ops::Range<usize> {
-        let token = self.token_at(byte) as usize;
-        let start = self.starts[token];
+    /// The folded byte range of token number `token`.
+    fn span_of(&self, folded: &str, token: u32) -> std::ops::Range<usize> {
+        let start = self.starts[token as usize];
         let end = self
             .starts
-            .get(token + 1)
+            .get(token as usize + 1)
             .map_or(folded.len(), |next| next - 1);
         start..end
     }
 
+    /// The folded byte range of the token holding `byte`.
+    fn token_span(&self, folded: &str, byte: usize) -> std::ops::Range<usize> {
+        self.span_of(folded, self.token_at(byte))
+    }
+
+    /// Whether the token holding `byte` is an `@handle` or a `#hashtag`.
     fn in_tag(&self, folded: &str, byte: usize) -> bool {
         let start = self.starts[self.token_at(byte) as usize];
         matches!(folded.as_bytes().get(start), Some(b'@' | b'#'))
@@ -1377,20 +1377,15 @@ fn attributed_elsewhere(post: &PostContext, term: u32, term_end: u32) -> bool {
     // Capitalised words after "of" that name a law, not an organisation.
     const LAWS: [&str; 4] = ["gdpr", "avg", "dsgvo", "rgpd"];
     const HAD: [&str; 7] = ["had", "heeft", "has", "suffered", "kreeg", "got", "hadden"];
-    const PRONOUNS: [&str; 16] = [
-        "they", "we", "you", "he", "she", "it", "i", "ze", "zij", "wij", "we", "jullie", "hij",
-        "ik", "jij", "u",
+    const PRONOUNS: [&str; 15] = [
+        "they", "we", "you", "he", "she", "it", "i", "ze", "zij", "wij", "jullie", "hij", "ik",
+        "jij", "u",
     ];
     let tokens = post.tokens;
     let folded = post.folded.text.as_str();
     let count = tokens.starts.len() as u32;
     let word = |token: u32| -> &str {
-        let start = tokens.starts[token as usize];
-        let end = tokens
-            .starts
-            .get(token as usize + 1)
-            .map_or(folded.len(), |next| next - 1);
-        folded[start..end].trim_matches(|c: char| !c.is_alphanumeric())
+        folded[tokens.span_of(folded, token)].trim_matches(|c: char| !c.is_alphanumeric())
     };
     let other_name = |token: u32| -> bool {
         if token >= count || tokens.sentence_of(token) != tokens.sentence_of(term) {

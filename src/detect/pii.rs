@@ -862,22 +862,22 @@ static BSN_CONTEXT: LazyLock<Regex> = LazyLock::new(|| {
 /// same or the adjacent sentence (`vraagt om mijn BSN. Moet dat? Ingevuld: …`).
 const BSN_SENTENCE_RADIUS: usize = 110;
 
-/// Labels of other numbers: when one sits between the BSN word and the number, the
-/// number is that (`BSN heb ik niet, wel ordernummer …`).
+/// Words that label other kinds of numbers (`order`, `pakket`, `polis`, …).
+const OTHER_NUMBER_WORDS: &str = "order|bestel|factuur|invoice|klant|customer|ticket|track|zending|pakket|parcel|kvk|ean|artikel|article|referentie|reference|ref|zaak|dossier|polis|policy|rekening|account|telefoon|phone|tel|mobiel|postcode";
+
+/// A label of another number right before one: the number is that
+/// (`BSN heb ik niet, wel ordernummer …`).
 static OTHER_NUMBER_LABEL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"(?i)\b(?:order|bestel|factuur|invoice|klant|customer|ticket|track|zending|pakket|parcel|kvk|ean|artikel|article|referentie|reference|ref|zaak|dossier|polis|policy|rekening|account|telefoon|phone|tel|mobiel|postcode)\w*",
-    )
-    .expect("valid other-number pattern")
+    Regex::new(&format!(r"(?i)\b(?:{OTHER_NUMBER_WORDS})\w*")).expect("valid other-number pattern")
 });
 
 /// A label of another kind of number with its number or as a `…nummer` compound
 /// (`pakketnummer`, `order #12`, `klant: 4411`): between a BSN word and a number it
 /// says the number is that other kind. A plain word ("een pakket uit China") does not.
 static OTHER_NUMBER_LABELLED: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"(?i)\b(?:order|bestel|factuur|invoice|klant|customer|ticket|track|zending|pakket|parcel|kvk|ean|artikel|article|referentie|reference|ref|zaak|dossier|polis|policy|rekening|account|telefoon|phone|tel|mobiel|postcode)(?:\w*(?:nummer|number|nr|code|id)\b|\w*\s*(?:nr\.?|no\.?|#|:)?\s*\d)",
-    )
+    Regex::new(&format!(
+        r"(?i)\b(?:{OTHER_NUMBER_WORDS})(?:\w*(?:nummer|number|nr|code|id)\b|\w*\s*(?:nr\.?|no\.?|#|:)?\s*\d)"
+    ))
     .expect("valid labelled-number pattern")
 });
 

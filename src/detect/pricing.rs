@@ -338,7 +338,7 @@ static PERIODIC_AFTER: LazyLock<Regex> = LazyLock::new(|| {
 /// `per <word>` or `/<word>` after an amount: a price per portion, label or measure
 /// unless the word is a period (see [`PERIODIC_AFTER`]) or names the item itself.
 static PER_WORD_AFTER: LazyLock<Regex> =
-    LazyLock::new(|| re(r"(?i)^\s*(?:(?:per|a|an)\s+|/\s*)(\p{L}[\p{L}.]*)"));
+    LazyLock::new(|| re(r"(?i)^\s*(?:per\s+|(?P<article>an?)\s+|/\s*)(?P<word>\p{L}[\p{L}.]*)"));
 
 /// Words after `per` that leave the amount the item's own price: the item itself, a
 /// person (a trip is sold per person), a year (annual fees), and other senses of
@@ -404,11 +404,9 @@ const PER_OWN_PRICE: &[&str] = &[
 /// measure (`€4 per portie`, `€5,95 per label`, `€2/kg`).
 fn priced_per_unit(after: &str) -> bool {
     PER_WORD_AFTER.captures(after).is_some_and(|found| {
-        let word = found[1].to_lowercase();
-        let article = after.trim_start().to_lowercase();
+        let word = found["word"].to_lowercase();
         // `a`/`an` only before a portion: "$3 a serving", not "€5 a piece".
-        let via_article = article.starts_with("a ") || article.starts_with("an ");
-        if via_article {
+        if found.name("article").is_some() {
             return matches!(
                 word.as_str(),
                 "serving"
