@@ -35,6 +35,9 @@ const DEFAULT_FINGERPRINT_KEY: &[u8] = b"postwatch-default-fingerprint-key";
 /// A profile or rule pack that does not load, with every problem listed.
 pub fn build_detector(config: &Config) -> anyhow::Result<Detector> {
     let profile = Profile::load(&config.profile)?;
+    for key in &profile.ignored_keys {
+        tracing::warn!(profile = %config.profile.display(), key = %key, "unknown profile key ignored");
+    }
     let lexicon = load_packs(&config.rule_dirs)?;
     let rules = RuleSet::build(lexicon, profile)?;
     let key = match &config.fingerprint_key {

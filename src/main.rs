@@ -196,14 +196,7 @@ async fn wait_for_signal() {
 }
 
 fn offline_detector(path: &std::path::Path, rule_dirs: &[PathBuf]) -> anyhow::Result<Detector> {
-    let profile = Profile::load(path)?;
-    // Offline commands log nothing; say on stderr what the profile had that was ignored.
-    for key in &profile.ignored_keys {
-        eprintln!(
-            "postwatch: warning: {}: unknown key `{key}` ignored",
-            path.display()
-        );
-    }
+    let profile = load_profile(path)?;
     let rules = RuleSet::build(load_packs(rule_dirs)?, profile)?;
     Ok(Detector {
         rules,
@@ -267,9 +260,22 @@ fn eval(
     Ok(ExitCode::from(1))
 }
 
+/// Loads a profile for a command without logging, saying on stderr which keys it
+/// ignored.
+fn load_profile(path: &std::path::Path) -> anyhow::Result<Profile> {
+    let profile = Profile::load(path)?;
+    for key in &profile.ignored_keys {
+        eprintln!(
+            "postwatch: warning: {}: unknown key `{key}` ignored",
+            path.display()
+        );
+    }
+    Ok(profile)
+}
+
 fn check_config(path: &std::path::Path) -> anyhow::Result<()> {
     let config = Config::load(path)?;
-    let profile = Profile::load(&config.profile)?;
+    let profile = load_profile(&config.profile)?;
     let rules = load_packs(&config.rule_dirs)?;
     println!(
         "{}: ok (brokers {}, group {}, {} products, {} lexicon rules)",

@@ -171,14 +171,10 @@ impl Profile {
             path: display.clone(),
             problems: vec![format!("cannot read it: {error}")],
         })?;
-        let profile = Profile::parse(&text).map_err(|problems| ProfileError {
-            path: display.clone(),
+        Profile::parse(&text).map_err(|problems| ProfileError {
+            path: display,
             problems,
-        })?;
-        for key in &profile.ignored_keys {
-            tracing::warn!(profile = %path.display(), key = %key, "unknown profile key ignored");
-        }
-        Ok(profile)
+        })
     }
 
     /// Parses and validates profile YAML.
