@@ -1,7 +1,9 @@
 //! Criterion bench of the per-post path (decode → normalise → detect → score → alert
 //! record) and of the detection pass alone (normalise → detect → score), on a
 //! typical 300-byte post, with the development profile and with a profile of 100,000
-//! products (names and aliases). Also times building that large rule set.
+//! products (names and aliases). Also times building that large rule set. The
+//! detection pass is also timed without the learned model, in the same run, so its
+//! cost reads as a ratio.
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use postwatch::alert::Fingerprinter;
@@ -39,6 +41,19 @@ fn detector(profile_yaml: &str) -> Detector {
     }
 }
 
+/// The same detector without the learned model: what the model costs, side by side.
+fn rules_only(profile_yaml: &str) -> Detector {
+    let profile = Profile::parse(profile_yaml).expect("profile");
+    let rules = RuleSet::build(load_packs(&[]).expect("packs"), profile)
+        .expect("rule set")
+        .with_model(None);
+    Detector {
+        rules,
+        fingerprinter: Fingerprinter::new(b"bench"),
+        alert_min_severity: Severity::Warning,
+    }
+}
+
 fn bench(criterion: &mut Criterion) {
     let small = detector(DEV_PROFILE);
     let yaml = large_profile(100_000);
@@ -65,6 +80,14 @@ fn bench(criterion: &mut Criterion) {
     });
     criterion.bench_function("detection_pass/100k_products", |b| {
         b.iter(|| black_box(large.verdict(black_box(&post))))
+    });
+    let small_rules_only = rules_only(DEV_PROFILE);
+    let large_rules_only = rules_only(&yaml);
+    criterion.bench_function("detection_pass/dev_profile_rules_only", |b| {
+        b.iter(|| black_box(small_rules_only.verdict(black_box(&post))))
+    });
+    criterion.bench_function("detection_pass/100k_products_rules_only", |b| {
+        b.iter(|| black_box(large_rules_only.verdict(black_box(&post))))
     });
     criterion.bench_function("decode_only", |b| {
         b.iter(|| black_box(postwatch::post::decode(black_box(bytes))))

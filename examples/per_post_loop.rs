@@ -3,6 +3,7 @@
 //! shared, noisy machines cannot blur: the difference between two runs under
 //! `valgrind --tool=callgrind` (say N = 1000 and N = 3000), divided by the difference
 //! in N, is the instructions per post. Compare two builds that way, side by side.
+//! A second argument `rules-only` leaves the learned model out.
 
 use postwatch::alert::Fingerprinter;
 use postwatch::detect::RuleSet;
@@ -17,7 +18,10 @@ const TYPICAL_POST: &str = include_str!("../benches/typical_post.json");
 fn main() {
     // The development profile, as in the criterion bench.
     let profile = Profile::parse(include_str!("../../shared/eval/profile.yaml")).unwrap();
-    let rules = RuleSet::build(load_packs(&[]).unwrap(), profile).unwrap();
+    let mut rules = RuleSet::build(load_packs(&[]).unwrap(), profile).unwrap();
+    if std::env::args().nth(2).as_deref() == Some("rules-only") {
+        rules = rules.with_model(None);
+    }
     let d = Detector {
         rules,
         fingerprinter: Fingerprinter::new(b"x"),

@@ -339,6 +339,35 @@ pub fn evaluate(detector: &Detector, jsonl: &str) -> Result<Report, String> {
     Ok(report)
 }
 
+/// The labelled cases of `jsonl` as training examples for the learned model, with
+/// the text of every feature key in `names`. Cases whose post is invalid are skipped
+/// and counted in the second value.
+pub fn training_examples(
+    rules: &crate::detect::RuleSet,
+    jsonl: &str,
+    names: &mut std::collections::HashMap<u64, String>,
+) -> Result<(Vec<crate::detect::learned::Example>, usize), String> {
+    let mut examples = Vec::new();
+    let mut invalid = 0;
+    for (index, line) in jsonl.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let case: LabelledCase = serde_json::from_str(line)
+            .map_err(|error| format!("line {}: not a labelled case: {error}", index + 1))?;
+        let Ok(post) = from_value(&case.post) else {
+            invalid += 1;
+            continue;
+        };
+        let features = rules.text_features(&post, names);
+        examples.push(crate::detect::learned::Example::new(
+            &features,
+            &case.expect.categories,
+        ));
+    }
+    Ok((examples, invalid))
+}
+
 fn record(report: &mut Report, expect: &Expectation, verdict: &Verdict) {
     let expected: BTreeSet<Category> = expect.categories.iter().copied().collect();
     let actual: BTreeSet<Category> = verdict.categories.iter().copied().collect();

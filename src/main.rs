@@ -4,6 +4,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use postwatch::config::{Config, LogFormat};
 use postwatch::detect::RuleSet;
+use postwatch::detect::learned::{self, TextModel};
 use postwatch::detect::rules::load_packs;
 use postwatch::pipeline::Detector;
 use postwatch::profile::Profile;
@@ -11,6 +12,7 @@ use postwatch::verdict::Severity;
 use std::io::BufReader;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 #[derive(Parser)]
 #[command(
@@ -43,6 +45,8 @@ enum Command {
         /// Extra rule pack directories.
         #[arg(long = "rules")]
         rule_dirs: Vec<PathBuf>,
+        #[command(flatten)]
+        model: ModelArgs,
         /// The JSONL file; `-` or nothing reads standard input.
         input: Option<PathBuf>,
     },
@@ -67,9 +71,59 @@ enum Command {
         max_false_alarm_rate: f64,
         #[arg(long, default_value_t = 0.95)]
         min_severity_agreement: f64,
+        #[command(flatten)]
+        model: ModelArgs,
         /// The labelled cases, one JSON object per line.
         labels: PathBuf,
     },
+    /// Train the learned model on labelled sets and write its file.
+    Train {
+        /// Where to write the model (tab-separated text).
+        #[arg(long)]
+        out: PathBuf,
+        /// Extra rule pack directories (they decide how company names are read).
+        #[arg(long = "rules")]
+        rule_dirs: Vec<PathBuf>,
+        /// The probability from which the model reports a category.
+        #[arg(long, default_value_t = 0.7)]
+        threshold: f32,
+        /// Features whose weights all stay below this in size are left out.
+        #[arg(long, default_value_t = learned::Training::default().prune_below)]
+        prune: f32,
+        /// Labelled sets as PROFILE=CASES (a profile YAML and its JSONL cases).
+        #[arg(required = true)]
+        sets: Vec<String>,
+    },
+}
+
+/// Which learned model detection uses.
+#[derive(clap::Args)]
+struct ModelArgs {
+    /// A model file to use instead of the built-in one.
+    #[arg(long, conflicts_with = "no_model")]
+    model: Option<PathBuf>,
+    /// Rules and detectors only, without the learned model.
+    #[arg(long)]
+    no_model: bool,
+}
+
+impl ModelArgs {
+    fn load(&self) -> anyhow::Result<Option<Arc<TextModel>>> {
+        if self.no_model {
+            return Ok(None);
+        }
+        match &self.model {
+            None => Ok(Some(TextModel::builtin())),
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .with_context(|| format!("cannot read {}", path.display()))?;
+                Ok(Some(Arc::new(TextModel::parse(
+                    &path.display().to_string(),
+                    &text,
+                )?)))
+            }
+        }
+    }
 }
 
 fn main() -> ExitCode {
@@ -80,8 +134,9 @@ fn main() -> ExitCode {
         Command::Scan {
             profile,
             rule_dirs,
+            model,
             input,
-        } => report(scan(&profile, &rule_dirs, input.as_deref())),
+        } => report(scan(&profile, &rule_dirs, &model, input.as_deref())),
         Command::CheckConfig { config } => {
             report(check_config(&config).map(|()| ExitCode::SUCCESS))
         }
@@ -93,6 +148,7 @@ fn main() -> ExitCode {
             min_recall,
             max_false_alarm_rate,
             min_severity_agreement,
+            model,
             labels,
         } => {
             let targets = postwatch::eval::Targets {
@@ -101,8 +157,15 @@ fn main() -> ExitCode {
                 max_false_alarm_rate,
                 min_severity_agreement,
             };
-            report(eval(&profile, &rule_dirs, &labels, worst, &targets))
+            report(eval(&profile, &rule_dirs, &model, &labels, worst, &targets))
         }
+        Command::Train {
+            out,
+            rule_dirs,
+            threshold,
+            prune,
+            sets,
+        } => report(train(&out, &rule_dirs, threshold, prune, &sets)),
     }
 }
 
@@ -195,9 +258,13 @@ async fn wait_for_signal() {
     }
 }
 
-fn offline_detector(path: &std::path::Path, rule_dirs: &[PathBuf]) -> anyhow::Result<Detector> {
+fn offline_detector(
+    path: &std::path::Path,
+    rule_dirs: &[PathBuf],
+    model: &ModelArgs,
+) -> anyhow::Result<Detector> {
     let profile = load_profile(path)?;
-    let rules = RuleSet::build(load_packs(rule_dirs)?, profile)?;
+    let rules = RuleSet::build(load_packs(rule_dirs)?, profile)?.with_model(model.load()?);
     Ok(Detector {
         rules,
         // Offline verdicts carry no dedup keys; the key is irrelevant here.
@@ -209,9 +276,10 @@ fn offline_detector(path: &std::path::Path, rule_dirs: &[PathBuf]) -> anyhow::Re
 fn scan(
     profile: &std::path::Path,
     rule_dirs: &[PathBuf],
+    model: &ModelArgs,
     input: Option<&std::path::Path>,
 ) -> anyhow::Result<ExitCode> {
-    let detector = offline_detector(profile, rule_dirs)?;
+    let detector = offline_detector(profile, rule_dirs, model)?;
     let stdout = std::io::stdout().lock();
     let output = std::io::BufWriter::new(stdout);
     let summary = match input {
@@ -238,11 +306,12 @@ fn scan(
 fn eval(
     profile: &std::path::Path,
     rule_dirs: &[PathBuf],
+    model: &ModelArgs,
     labels: &std::path::Path,
     worst: usize,
     targets: &postwatch::eval::Targets,
 ) -> anyhow::Result<ExitCode> {
-    let detector = offline_detector(profile, rule_dirs)?;
+    let detector = offline_detector(profile, rule_dirs, model)?;
     let text = std::fs::read_to_string(labels)
         .with_context(|| format!("cannot read {}", labels.display()))?;
     let report = postwatch::eval::evaluate(&detector, &text)
@@ -258,6 +327,60 @@ fn eval(
         println!("  - {failure}");
     }
     Ok(ExitCode::from(1))
+}
+
+/// Trains the learned model on labelled sets and writes it.
+fn train(
+    out: &std::path::Path,
+    rule_dirs: &[PathBuf],
+    threshold: f32,
+    prune: f32,
+    sets: &[String],
+) -> anyhow::Result<ExitCode> {
+    anyhow::ensure!(
+        threshold > 0.0 && threshold < 1.0,
+        "--threshold must be between 0 and 1"
+    );
+    let lexicon = load_packs(rule_dirs)?;
+    let mut names = std::collections::HashMap::new();
+    let mut examples = Vec::new();
+    let mut listed = Vec::new();
+    for set in sets {
+        let (profile, cases) = set
+            .split_once('=')
+            .with_context(|| format!("{set}: expected PROFILE=CASES"))?;
+        let rules =
+            RuleSet::build(lexicon.clone(), load_profile(profile.as_ref())?)?.with_model(None);
+        let text =
+            std::fs::read_to_string(cases).with_context(|| format!("cannot read {cases}"))?;
+        let (mut found, invalid) = postwatch::eval::training_examples(&rules, &text, &mut names)
+            .map_err(|error| anyhow::anyhow!("{cases}: {error}"))?;
+        anyhow::ensure!(invalid == 0, "{cases}: {invalid} cases are invalid posts");
+        listed.push(format!("{cases} ({} cases)", found.len()));
+        examples.append(&mut found);
+    }
+    let training = learned::Training {
+        threshold,
+        prune_below: prune,
+        ..learned::Training::default()
+    };
+    let model = learned::train(&examples, &names, training);
+    let header = format!(
+        "postwatch learned model: written by `postwatch train`, do not edit by hand.\n\
+         {} labelled posts, {} features kept; trained on:\n{}",
+        examples.len(),
+        model.len(),
+        listed.join("\n")
+    );
+    std::fs::write(out, model.to_file(&header))
+        .with_context(|| format!("cannot write {}", out.display()))?;
+    eprintln!(
+        "postwatch: {} features from {} posts written to {}",
+        model.len(),
+        examples.len(),
+        out.display()
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Loads a profile for a command without logging, saying on stderr which keys it

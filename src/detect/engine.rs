@@ -25,6 +25,7 @@
 //! hit (context, exceptions, negations, requirements) are grouped by rule once per
 //! post and found by binary search for each term hit.
 
+use super::learned::{self, Placeholder, TextModel};
 use super::pricing::{self, Currency, ProductMention, Span};
 use super::rules::{
     CUE_THRESHOLD, CompanyScope, FIRE_THRESHOLD, LexiconRule, MAX_PHRASE_GAP, PHRASE_GAP,
@@ -37,6 +38,7 @@ use crate::profile::Profile;
 use crate::verdict::{AccountRole, Category};
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// What "jullie" (plural "you") is followed by when a post addresses the company
 /// rather than its readers: "jullie klantenservice", "jullie app".
@@ -233,6 +235,9 @@ pub struct RuleSet {
     embargo_results_like: Vec<Vec<bool>>,
     profile: Profile,
     secret_rule_count: usize,
+    /// The learned second opinion (`super::learned`); the built-in model unless
+    /// replaced or switched off.
+    model: Option<Arc<TextModel>>,
 }
 
 /// The e-mail addresses in folded text. Words of a rule pack inside one are no
@@ -571,6 +576,7 @@ impl RuleSet {
             embargo_results_like: Vec::new(),
             profile,
             secret_rule_count: secret_rules.len(),
+            model: Some(TextModel::builtin()),
         };
         rule_set.embargo_results_like = rule_set
             .profile
@@ -602,6 +608,17 @@ impl RuleSet {
             })
     }
 
+    /// The same rules with another learned model, or none.
+    #[must_use]
+    pub fn with_model(mut self, model: Option<Arc<TextModel>>) -> RuleSet {
+        self.model = model;
+        self
+    }
+
+    pub fn model(&self) -> Option<&TextModel> {
+        self.model.as_deref()
+    }
+
     pub fn profile(&self) -> &Profile {
         &self.profile
     }
@@ -616,6 +633,26 @@ impl RuleSet {
 
     /// The detection pass over one post: pure, synchronous, no I/O.
     pub fn detect(&self, post: &Post) -> Detection {
+        self.detect_with(post, None)
+    }
+
+    /// The learned model's features of a post, with the text of every key: what
+    /// `postwatch train` learns from.
+    pub fn text_features(
+        &self,
+        post: &Post,
+        names: &mut HashMap<u64, String>,
+    ) -> Vec<learned::Feature> {
+        let mut features = Vec::new();
+        self.detect_with(post, Some((&mut features, names)));
+        features
+    }
+
+    fn detect_with(
+        &self,
+        post: &Post,
+        capture: Option<(&mut Vec<learned::Feature>, &mut HashMap<u64, String>)>,
+    ) -> Detection {
         let account_role = self
             .profile
             .account_role(post.platform.as_str(), &post.handle);
@@ -760,9 +797,89 @@ impl RuleSet {
             hits.retain(|hit| hit.rule != RULE_EMBARGOED_RESULTS);
         }
         self.add_up_cues(&mut cues, &mut hits);
+        if self.model.is_some() || capture.is_some() {
+            self.second_opinion(
+                &literals,
+                &folded,
+                &mentions,
+                account_role,
+                capture,
+                &mut hits,
+            );
+        }
         self.drop_yielding(&mut hits);
         drop_overlapping_duplicates(&mut hits);
         Detection { account_role, hits }
+    }
+
+    /// The learned model's findings (`super::learned`): categories the rules did not
+    /// find, a reputation category only in a post that mentions the company.
+    fn second_opinion(
+        &self,
+        literals: &[Literal],
+        folded: &Normalized,
+        mentions: &[Mention],
+        role: AccountRole,
+        capture: Option<(&mut Vec<learned::Feature>, &mut HashMap<u64, String>)>,
+        hits: &mut Vec<Hit>,
+    ) {
+        let mut placeholders: Vec<(usize, usize, Placeholder)> = literals
+            .iter()
+            .filter_map(|literal| match literal.target {
+                Target::Brand | Target::BrandInTag | Target::BrandShort => {
+                    Some((literal.start, literal.end, Placeholder::Brand))
+                }
+                Target::Product { .. } => Some((literal.start, literal.end, Placeholder::Product)),
+                _ => None,
+            })
+            .collect();
+        // Longest first at each start; then drop what overlaps an earlier range.
+        placeholders.sort_unstable_by_key(|&(start, end, _)| (start, std::cmp::Reverse(end)));
+        let mut reach = 0;
+        placeholders.retain(|&(start, end, _)| {
+            let keep = start >= reach;
+            if keep {
+                reach = end;
+            }
+            keep
+        });
+        let mentioned = mentions
+            .iter()
+            .any(|mention| mention.kind.includes(MentionKinds::COMPANY));
+        let text = folded.text.as_str();
+        if let Some((features, names)) = capture {
+            let mut capture = learned::Capture { features, names };
+            learned::features(text, &placeholders, role, mentioned, &mut capture);
+            return;
+        }
+        let Some(model) = &self.model else {
+            return;
+        };
+        // Sum first; keep the features (for where the evidence is) only when a
+        // category reaches the threshold, which few posts do.
+        let mut logits = learned::Logits::new(model);
+        learned::features(text, &placeholders, role, mentioned, &mut logits);
+        if !logits.any_above_threshold() {
+            return;
+        }
+        let mut features = Vec::new();
+        learned::features(text, &placeholders, role, mentioned, &mut features);
+        let opinions = model.opinions(&features, |category| {
+            (category.is_leak() || mentioned) && !hits.iter().any(|hit| hit.category == category)
+        });
+        for opinion in opinions {
+            let (start, end) = folded.original_span(opinion.start, opinion.end);
+            hits.push(Hit {
+                rule: opinion.rule,
+                category: opinion.category,
+                start,
+                end,
+                weight: (opinion.probability * 100.0).round() as u8,
+                checksum_validated: false,
+                sensitivity: Sensitivity::Plain,
+                canonical: None,
+            });
+        }
     }
 
     fn plain_hit(
@@ -1550,7 +1667,9 @@ requires_window = 4
 
     fn rule_set() -> RuleSet {
         let profile = Profile::parse(PROFILE).unwrap();
-        RuleSet::build(parse_pack("test.toml", PACK).unwrap(), profile).unwrap()
+        RuleSet::build(parse_pack("test.toml", PACK).unwrap(), profile)
+            .unwrap()
+            .with_model(None)
     }
 
     #[test]
@@ -1616,7 +1735,10 @@ terms = ["leaked my"]
 yields_to = ["c.breach"]
 "#;
         let profile = Profile::parse(PROFILE).unwrap();
-        let rules = RuleSet::build(parse_pack("cues.toml", PACK).unwrap(), profile).unwrap();
+        // The rules alone: the learned model has tests of its own.
+        let rules = RuleSet::build(parse_pack("cues.toml", PACK).unwrap(), profile)
+            .unwrap()
+            .with_model(None);
         let cases: &[(&str, &[&str])] = &[
             // two independent signs add up; one, or one rule twice, does not
             (
@@ -1677,6 +1799,88 @@ yields_to = ["c.breach"]
             assert_eq!(&rules_fired(&rules, "@someone", text), expected, "{text}");
         }
         assert!(rules_fired(&rules, "@acme_care", "Spark Mobiel again, cost me").is_empty());
+    }
+
+    #[test]
+    fn the_learned_model_adds_what_the_rules_missed_about_the_company() {
+        const PACK: &str = r#"
+[pack]
+name = "few"
+
+[[rule]]
+id = "f.outage"
+category = "reputation.complaint"
+weight = 80
+terms = ["storing"]
+about_company = "post"
+"#;
+        let post = |handle: &str, text: &str| {
+            let json = serde_json::json!({
+                "id": "t-1", "platform": "x", "account": {"handle": handle},
+                "created_at": "2026-06-01T10:00:00Z", "text": text,
+            });
+            crate::post::decode(json.to_string().as_bytes()).unwrap()
+        };
+        let rules = RuleSet::build(
+            parse_pack("few.toml", PACK).unwrap(),
+            Profile::parse(PROFILE).unwrap(),
+        )
+        .unwrap();
+        // A small model, taught through the rule set's own features: waiting for a
+        // refund is a complaint; Acme is read as `=brand`, so "Zephyrus" (the other
+        // brand) counts the same.
+        let mut names = HashMap::new();
+        let mut examples = Vec::new();
+        let taught: [(&str, &[Category]); 6] = [
+            (
+                "Acme, weken wachten op mijn terugbetaling",
+                &[Category::ReputationComplaint],
+            ),
+            (
+                "nog steeds wachten op terugbetaling van Acme",
+                &[Category::ReputationComplaint],
+            ),
+            (
+                "Acme: wachten, wachten, geen terugbetaling",
+                &[Category::ReputationComplaint],
+            ),
+            ("Mooie dag bij Acme", &[]),
+            ("Acme heeft een nieuwe winkel", &[]),
+            ("fijne collega's bij Acme", &[]),
+        ];
+        for _ in 0..3 {
+            for (text, labels) in taught {
+                let features = rules.text_features(&post("@someone", text), &mut names);
+                examples.push(learned::Example::new(&features, labels));
+            }
+        }
+        let model = learned::train(&examples, &names, learned::Training::default());
+        let rules = rules.with_model(Some(Arc::new(model)));
+
+        let hits = |text: &str| rules.detect(&post("@someone", text)).hits;
+        let text = "Zephyrus: al drie weken wachten op een terugbetaling";
+        let found = hits(text);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].rule, "learned.reputation.complaint");
+        assert_eq!(found[0].category, Category::ReputationComplaint);
+        assert!(found[0].weight >= 70);
+        // The finding points at the word that weighed most, in the original text.
+        assert!(
+            ["wachten", "terugbetaling"].contains(&&text[found[0].start..found[0].end]),
+            "{}",
+            &text[found[0].start..found[0].end]
+        );
+        // Without a mention of the company there is no reputation finding.
+        assert!(hits("al drie weken wachten op een terugbetaling").is_empty());
+        // A category the rules found is not added twice.
+        let both = hits("Acme storing, weken wachten op terugbetaling");
+        assert_eq!(
+            both.iter().map(|hit| hit.rule).collect::<Vec<_>>(),
+            ["f.outage"]
+        );
+        // Switched off, the rules alone speak.
+        let rules = rules.with_model(None);
+        assert!(rules.detect(&post("@someone", text)).hits.is_empty());
     }
 
     fn rules_fired(rules: &RuleSet, handle: &str, text: &str) -> Vec<&'static str> {

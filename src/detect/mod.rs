@@ -2,6 +2,7 @@
 
 pub mod engine;
 pub mod hit;
+pub mod learned;
 pub mod pii;
 pub mod pricing;
 pub mod rules;

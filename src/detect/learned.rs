@@ -1,0 +1,1080 @@
+//! The learned second opinion: a linear model over the words of a post that finds
+//! the reputation risks and the disclosures the lexicon has no rule for.
+//!
+//! # Why
+//!
+//! The rule packs are precise, but on companies and writers nobody tuned them for
+//! they miss what is said in other words: a complaint with no complaint word in it,
+//! a layoff announced in a phrase no pack lists. A model trained on every labelled
+//! case we have (thousands of posts about twenty companies, each set written by
+//! someone else) has seen far more wordings than any pack holds.
+//!
+//! # What it may do
+//!
+//! It only adds a category the rules did not find, and only for the six categories
+//! that are a matter of meaning: confidential, financial and security disclosures,
+//! crisis, complaint and abuse. Secrets, personal data and pricing errors stay with
+//! the validated detectors: a number that fails its checksum is never a finding, and
+//! no model changes that. A reputation category needs a mention of the company, as
+//! the rules do. Its finding names the word that weighed most, so the verdict can be
+//! explained like any other (`learned.reputation.complaint` on "wachten").
+//!
+//! # Features
+//!
+//! Computed on the folded text (`crate::normalize`), so evasion is undone first:
+//! - words (`w:terugbetaling`); digits become their shape (`w:0000`);
+//! - pairs of neighbouring words (`b:nog steeds`);
+//! - four-letter pieces of words of five letters or more, with `<` and `>` at the
+//!   edges (`g:<ter`, `g:ling`), so Dutch compounds and misspellings share evidence;
+//! - the company as a placeholder: a brand or account is `=brand`, a product
+//!   `=product`, so what is learned about one company carries to the next;
+//! - the author's role (`=public`, `=employee`, `=corporate`) and whether the
+//!   company is mentioned at all (`=mention`).
+//!
+//! A feature is a 64-bit key hashed from its text; the model file keeps the text, so
+//! an operator can read which words push which category.
+//!
+//! # The model file
+//!
+//! Tab-separated text (`models/text.tsv` is built in): a `categories` line, a
+//! `threshold` line, a `bias` line, then one line per feature with one weight per
+//! category, and `known` lines listing words of the training posts that have no
+//! weight of their own (their pieces do; listing them makes them quick to score). `postwatch train` writes it; the probability of a category is the
+//! logistic function of the bias plus the weights of the post's features.
+
+use crate::verdict::{AccountRole, Category};
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::{Arc, OnceLock};
+
+/// The categories the model may add, in the order of its weights.
+pub const CATEGORIES: [Category; 6] = [
+    Category::LeakConfidential,
+    Category::LeakFinancial,
+    Category::LeakSecurity,
+    Category::ReputationCrisis,
+    Category::ReputationComplaint,
+    Category::ReputationAbuse,
+];
+const N: usize = CATEGORIES.len();
+
+/// Rule ids of the model's findings, one per category of `CATEGORIES`.
+pub const RULE_IDS: [&str; N] = [
+    "learned.leak.confidential",
+    "learned.leak.financial",
+    "learned.leak.security",
+    "learned.reputation.crisis",
+    "learned.reputation.complaint",
+    "learned.reputation.abuse",
+];
+
+/// Words shorter than this give no four-letter pieces.
+const GRAM_MIN_WORD: usize = 5;
+const GRAM: usize = 4;
+/// Digits in a row beyond this many look the same to the model.
+const MAX_DIGIT_SHAPE: usize = 4;
+
+/// The built-in model, trained by `postwatch train` on every labelled set of the
+/// repository (see `scripts/train`).
+const BUILTIN: &str = include_str!("../../models/text.tsv");
+
+/// A feature occurrence: its key, and the folded byte range it was read from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Feature {
+    pub key: u64,
+    pub start: usize,
+    pub end: usize,
+}
+
+/// What the company looks like in the folded text: ranges to read as placeholders.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Placeholder {
+    Brand,
+    Product,
+}
+
+impl Placeholder {
+    fn word(self) -> &'static str {
+        match self {
+            Placeholder::Brand => "=brand",
+            Placeholder::Product => "=product",
+        }
+    }
+}
+
+/// Hash of a byte string, eight bytes at a time; the same for inference and for
+/// the names in the model file.
+fn hash_bytes(seed: u64, bytes: &[u8]) -> u64 {
+    let mut hash = seed ^ (bytes.len() as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    if bytes.len() <= 8 {
+        // Most words: one word-sized value, one mix.
+        let whole = bytes
+            .iter()
+            .rev()
+            .fold(0u64, |whole, &byte| (whole << 8) | u64::from(byte));
+        return mix(hash ^ whole);
+    }
+    let mut chunks = bytes.chunks_exact(8);
+    for chunk in &mut chunks {
+        let word = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
+        hash = (hash ^ word)
+            .wrapping_mul(0xff51_afd7_ed55_8ccd)
+            .rotate_left(29);
+    }
+    let rest = chunks.remainder();
+    if !rest.is_empty() {
+        let mut tail = [0u8; 8];
+        tail[..rest.len()].copy_from_slice(rest);
+        hash = (hash ^ u64::from_le_bytes(tail)).wrapping_mul(0xff51_afd7_ed55_8ccd);
+    }
+    mix(hash)
+}
+
+fn mix(mut x: u64) -> u64 {
+    x ^= x >> 33;
+    x = x.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    x ^= x >> 33;
+    x
+}
+
+const SEED_WORD: u64 = 0xcbf2_9ce4_8422_2325;
+const SEED_GRAM: u64 = 0x8422_2325_cbf2_9ce4;
+
+fn word_key(word: &[u8]) -> u64 {
+    hash_bytes(SEED_WORD, word)
+}
+
+fn pair_key(first: u64, second: u64) -> u64 {
+    mix(first.rotate_left(17) ^ second.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ 0x5bd1_e995)
+}
+
+fn gram_key(gram: &[u8]) -> u64 {
+    match <[u8; 4]>::try_from(gram) {
+        Ok(ascii) => mix(u64::from(u32::from_le_bytes(ascii)) ^ SEED_GRAM),
+        Err(_) => hash_bytes(SEED_GRAM, gram),
+    }
+}
+
+/// The key of a feature written as text (`w:…`, `b:… …`, `g:…`).
+fn key_of(name: &str) -> Option<u64> {
+    let (kind, text) = name.split_once(':')?;
+    match kind {
+        "w" if !text.is_empty() => Some(word_key(text.as_bytes())),
+        "b" => {
+            let (first, second) = text.split_once(' ')?;
+            Some(pair_key(
+                word_key(first.as_bytes()),
+                word_key(second.as_bytes()),
+            ))
+        }
+        "g" if text.chars().count() == GRAM => Some(gram_key(text.as_bytes())),
+        _ => None,
+    }
+}
+
+/// Where features go as they are read: summed into a model's logits, or kept with
+/// their names for training.
+pub trait FeatureSink {
+    /// A feature over the folded range `start..end`; `name` gives its text, and is
+    /// called only by sinks that keep names.
+    fn feature(&mut self, key: u64, start: usize, end: usize, name: &dyn Fn() -> String);
+
+    /// Takes a word and all its pieces at once, from a table made when the model
+    /// loaded; `false` when the sink wants them one by one.
+    fn whole_word(&mut self, _key: u64) -> bool {
+        false
+    }
+}
+
+/// Keeps every feature, and the text of every key.
+pub struct Capture<'a> {
+    pub features: &'a mut Vec<Feature>,
+    pub names: &'a mut HashMap<u64, String>,
+}
+
+impl FeatureSink for Capture<'_> {
+    fn feature(&mut self, key: u64, start: usize, end: usize, name: &dyn Fn() -> String) {
+        self.features.push(Feature { key, start, end });
+        self.names.entry(key).or_insert_with(name);
+    }
+}
+
+impl FeatureSink for Vec<Feature> {
+    fn feature(&mut self, key: u64, start: usize, end: usize, _: &dyn Fn() -> String) {
+        self.push(Feature { key, start, end });
+    }
+}
+
+/// One word of the post as the model reads it.
+struct Word<'a> {
+    text: &'a str,
+    start: usize,
+    end: usize,
+    /// Whether four-letter pieces are taken from it.
+    pieces: bool,
+}
+
+/// The words of folded text: runs of letters and digits, each `!` and `?`, and each
+/// other symbol (emoji) on its own; ranges in `placeholders` read as one word each.
+fn words<'a>(folded: &'a str, placeholders: &[(usize, usize, Placeholder)]) -> Vec<Word<'a>> {
+    let mut words = Vec::with_capacity(folded.len() / 4);
+    let mut next_placeholder = 0;
+    let push_word = |words: &mut Vec<Word<'a>>, start: usize, end: usize| {
+        let text = &folded[start..end];
+        if text.as_bytes()[0].is_ascii_digit() && text.bytes().all(|b| b.is_ascii_digit()) {
+            let shape = &"0000"[..text.len().min(MAX_DIGIT_SHAPE)];
+            words.push(Word {
+                text: shape,
+                start,
+                end,
+                pieces: false,
+            });
+        } else {
+            words.push(Word {
+                text,
+                start,
+                end,
+                pieces: has_pieces(text),
+            });
+        }
+    };
+    let bytes = folded.as_bytes();
+    // The letter or digit starting at `index`, and its width.
+    let letter_at = |index: usize| -> Option<usize> {
+        let byte = bytes[index];
+        if byte < 0x80 {
+            return byte.is_ascii_alphanumeric().then_some(1);
+        }
+        let c = folded[index..].chars().next().expect("a char starts here");
+        c.is_alphanumeric().then(|| c.len_utf8())
+    };
+    let mut index = 0;
+    while index < bytes.len() {
+        let placeholder_start = placeholders
+            .get(next_placeholder)
+            .map_or(usize::MAX, |&(start, _, _)| start);
+        if placeholder_start <= index {
+            let (start, end, placeholder) = placeholders[next_placeholder];
+            words.push(Word {
+                text: placeholder.word(),
+                start,
+                end,
+                pieces: false,
+            });
+            index = index.max(end);
+            next_placeholder += 1;
+            continue;
+        }
+        if letter_at(index).is_some() {
+            let start = index;
+            let limit = placeholder_start.min(bytes.len());
+            while index < limit {
+                if bytes[index].is_ascii_alphanumeric() {
+                    index += 1;
+                    continue;
+                }
+                match letter_at(index) {
+                    Some(width) => index += width,
+                    None => break,
+                }
+            }
+            push_word(&mut words, start, index);
+            continue;
+        }
+        let byte = bytes[index];
+        let width = if byte < 0x80 {
+            1
+        } else {
+            folded[index..].chars().next().map_or(1, char::len_utf8)
+        };
+        let symbol = if byte < 0x80 {
+            matches!(byte, b'!' | b'?')
+        } else {
+            !folded[index..index + width]
+                .chars()
+                .all(char::is_whitespace)
+        };
+        if symbol {
+            words.push(Word {
+                text: &folded[index..index + width],
+                start: index,
+                end: index + width,
+                pieces: false,
+            });
+        }
+        index += width;
+    }
+    words
+}
+
+/// Reusable room for the four-letter pieces of words.
+#[derive(Default)]
+struct PieceBuffer {
+    ascii: Vec<u8>,
+    chars: Vec<char>,
+}
+
+impl PieceBuffer {
+    /// Calls `each` with the UTF-8 bytes of every four-letter piece of `word`, with
+    /// `<` and `>` at its edges.
+    fn each_piece(&mut self, word: &str, mut each: impl FnMut(&[u8])) {
+        if word.is_ascii() {
+            self.ascii.clear();
+            self.ascii.push(b'<');
+            self.ascii.extend_from_slice(word.as_bytes());
+            self.ascii.push(b'>');
+            self.ascii.windows(GRAM).for_each(each);
+            return;
+        }
+        self.chars.clear();
+        self.chars.push('<');
+        self.chars.extend(word.chars());
+        self.chars.push('>');
+        let mut piece = [0u8; 4 * GRAM];
+        for window in self.chars.windows(GRAM) {
+            let mut length = 0;
+            for c in window {
+                length += c.encode_utf8(&mut piece[length..]).len();
+            }
+            each(&piece[..length]);
+        }
+    }
+}
+
+/// Whether the model takes four-letter pieces of a word.
+fn has_pieces(word: &str) -> bool {
+    let letters = if word.is_ascii() {
+        word.len()
+    } else {
+        word.chars().count()
+    };
+    letters >= GRAM_MIN_WORD && !word.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// The features of one post, in reading order, into `sink`.
+pub fn features(
+    folded: &str,
+    placeholders: &[(usize, usize, Placeholder)],
+    role: AccountRole,
+    mentioned: bool,
+    sink: &mut impl FeatureSink,
+) {
+    let words = words(folded, placeholders);
+    let mut previous: Option<(u64, &Word)> = None;
+    let mut buffer = PieceBuffer::default();
+    for word in &words {
+        let key = word_key(word.text.as_bytes());
+        if !sink.whole_word(key) {
+            sink.feature(key, word.start, word.end, &|| format!("w:{}", word.text));
+            if word.pieces {
+                buffer.each_piece(word.text, |piece| {
+                    sink.feature(gram_key(piece), word.start, word.end, &|| {
+                        format!("g:{}", String::from_utf8_lossy(piece))
+                    });
+                });
+            }
+        }
+        if let Some((before, before_word)) = previous {
+            sink.feature(pair_key(before, key), before_word.start, word.end, &|| {
+                format!("b:{} {}", before_word.text, word.text)
+            });
+        }
+        previous = Some((key, word));
+    }
+    let mut flag = |text: &'static str| {
+        sink.feature(word_key(text.as_bytes()), 0, 0, &|| format!("w:{text}"));
+    };
+    flag(match role {
+        AccountRole::Corporate => "=corporate",
+        AccountRole::Employee => "=employee",
+        AccountRole::Public => "=public",
+    });
+    if mentioned {
+        flag("=mention");
+    }
+}
+
+/// Keys that are already well mixed hash to themselves.
+#[derive(Default)]
+pub struct KeyHasher(u64);
+
+impl Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, _: &[u8]) {
+        unreachable!("only u64 keys are hashed")
+    }
+    fn write_u64(&mut self, key: u64) {
+        self.0 = key;
+    }
+}
+
+type KeyMap<V> = HashMap<u64, V, BuildHasherDefault<KeyHasher>>;
+
+/// A linear model: per category a bias and a weight per feature.
+#[derive(Debug, Clone)]
+pub struct TextModel {
+    /// Weights by feature key, in one table: one memory access per feature.
+    weights: KeyMap<[f32; N]>,
+    /// The text of every feature, by key, for writing the file.
+    names: KeyMap<String>,
+    /// Words seen in training that have no weight of their own, only pieces.
+    known_words: Vec<String>,
+    /// For every word with a weight and every known word: its weight plus the
+    /// weights of its pieces, so such a word costs one look-up, not one per piece
+    /// (`FeatureSink::whole_word`).
+    whole_words: KeyMap<[f32; N]>,
+    bias: [f32; N],
+    threshold: f32,
+}
+
+/// Why a model file did not load.
+#[derive(Debug, thiserror::Error)]
+#[error("{origin}:{line}: {message}")]
+pub struct ModelError {
+    pub origin: String,
+    pub line: usize,
+    pub message: String,
+}
+
+/// What the model says of one category of one post.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Opinion {
+    pub category: Category,
+    pub rule: &'static str,
+    pub probability: f32,
+    /// The folded range of the feature that weighed most for the category.
+    pub start: usize,
+    pub end: usize,
+}
+
+impl TextModel {
+    /// The model shipped with postwatch.
+    pub fn builtin() -> Arc<TextModel> {
+        static MODEL: OnceLock<Arc<TextModel>> = OnceLock::new();
+        MODEL
+            .get_or_init(|| {
+                Arc::new(
+                    TextModel::parse("models/text.tsv", BUILTIN)
+                        .expect("the built-in model is checked by a unit test"),
+                )
+            })
+            .clone()
+    }
+
+    pub fn threshold(&self) -> f32 {
+        self.threshold
+    }
+
+    pub fn len(&self) -> usize {
+        self.weights.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.weights.is_empty()
+    }
+
+    /// Fills `whole_words` from the weights; called once a model is complete.
+    fn index_whole_words(&mut self) {
+        let mut buffer = PieceBuffer::default();
+        let mut whole_words = KeyMap::default();
+        let weighted = self
+            .names
+            .values()
+            .filter_map(|name| name.strip_prefix("w:"));
+        for word in weighted.chain(self.known_words.iter().map(String::as_str)) {
+            let key = word_key(word.as_bytes());
+            let mut sums = self.weights.get(&key).copied().unwrap_or([0.0; N]);
+            if has_pieces(word) {
+                buffer.each_piece(word, |piece| {
+                    if let Some(weights) = self.weights.get(&gram_key(piece)) {
+                        for (sum, weight) in sums.iter_mut().zip(weights) {
+                            *sum += weight;
+                        }
+                    }
+                });
+            }
+            whole_words.insert(key, sums);
+        }
+        self.whole_words = whole_words;
+    }
+
+    fn insert(&mut self, key: u64, name: String, weights: [f32; N]) -> bool {
+        self.names.insert(key, name);
+        self.weights.insert(key, weights).is_none()
+    }
+
+    /// Reads a model file; every error names its line.
+    pub fn parse(origin: &str, text: &str) -> Result<TextModel, ModelError> {
+        let error = |line: usize, message: String| ModelError {
+            origin: origin.to_string(),
+            line,
+            message,
+        };
+        let numbers = |line: usize, fields: &[&str]| -> Result<[f32; N], ModelError> {
+            if fields.len() != N {
+                return Err(error(
+                    line,
+                    format!("expected {N} numbers, found {}", fields.len()),
+                ));
+            }
+            let mut out = [0.0; N];
+            for (slot, field) in out.iter_mut().zip(fields) {
+                *slot = field
+                    .parse::<f32>()
+                    .ok()
+                    .filter(|value| value.is_finite())
+                    .ok_or_else(|| error(line, format!("not a number: {field:?}")))?;
+            }
+            Ok(out)
+        };
+        let mut model = TextModel {
+            weights: KeyMap::default(),
+            names: KeyMap::default(),
+            known_words: Vec::new(),
+            whole_words: KeyMap::default(),
+            bias: [0.0; N],
+            threshold: f32::NAN,
+        };
+        let mut seen_categories = false;
+        let mut seen_bias = false;
+        for (index, line) in text.lines().enumerate() {
+            let line_number = index + 1;
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let fields: Vec<&str> = line.split('\t').collect();
+            match fields[0] {
+                "categories" => {
+                    let expected: Vec<String> =
+                        CATEGORIES.iter().map(|c| c.as_str().to_string()).collect();
+                    if fields[1..] != expected.iter().map(String::as_str).collect::<Vec<_>>()[..] {
+                        return Err(error(
+                            line_number,
+                            format!("categories must be {}", expected.join(" ")),
+                        ));
+                    }
+                    seen_categories = true;
+                }
+                "threshold" => {
+                    model.threshold = fields
+                        .get(1)
+                        .and_then(|field| field.parse::<f32>().ok())
+                        .filter(|value| *value > 0.0 && *value < 1.0)
+                        .ok_or_else(|| error(line_number, "threshold must be in (0, 1)".into()))?;
+                }
+                "known" => model
+                    .known_words
+                    .extend(fields[1..].iter().map(|word| word.to_string())),
+                "bias" => {
+                    model.bias = numbers(line_number, &fields[1..])?;
+                    seen_bias = true;
+                }
+                name => {
+                    let key = key_of(name)
+                        .ok_or_else(|| error(line_number, format!("not a feature: {name:?}")))?;
+                    let weights = numbers(line_number, &fields[1..])?;
+                    if !model.insert(key, name.to_string(), weights) {
+                        return Err(error(
+                            line_number,
+                            format!("feature listed twice: {name:?}"),
+                        ));
+                    }
+                }
+            }
+        }
+        if !seen_categories || !seen_bias || model.threshold.is_nan() {
+            return Err(error(
+                0,
+                "a model needs a categories, a threshold and a bias line".into(),
+            ));
+        }
+        model.index_whole_words();
+        Ok(model)
+    }
+
+    /// The model file text: loads back into the same model.
+    pub fn to_file(&self, header: &str) -> String {
+        let mut out = String::new();
+        for line in header.lines() {
+            let _ = writeln!(out, "# {line}");
+        }
+        out.push_str("categories");
+        for category in CATEGORIES {
+            let _ = write!(out, "\t{}", category.as_str());
+        }
+        let _ = writeln!(out, "\nthreshold\t{}", self.threshold);
+        let row = |out: &mut String, name: &str, weights: &[f32; N]| {
+            out.push_str(name);
+            for weight in weights {
+                let _ = write!(out, "\t{weight:.4}");
+            }
+            out.push('\n');
+        };
+        row(&mut out, "bias", &self.bias);
+        let mut order: Vec<(&String, &u64)> =
+            self.names.iter().map(|(key, name)| (name, key)).collect();
+        order.sort_unstable();
+        for (name, key) in order {
+            row(&mut out, name, &self.weights[key]);
+        }
+        let mut known = self.known_words.clone();
+        known.sort_unstable();
+        for words in known.chunks(16) {
+            let _ = writeln!(out, "known\t{}", words.join("\t"));
+        }
+        out
+    }
+
+    /// The probability of each category for a post's features.
+    pub fn probabilities(&self, features: &[Feature]) -> [f32; N] {
+        let mut logits = Logits::new(self);
+        for feature in features {
+            logits.feature(feature.key, feature.start, feature.end, &String::new);
+        }
+        logits.sums.map(sigmoid)
+    }
+
+    /// The categories the model finds in a post, each with the range of the feature
+    /// that weighed most for it. `allowed` says which categories may be found.
+    pub fn opinions(
+        &self,
+        features: &[Feature],
+        allowed: impl Fn(Category) -> bool,
+    ) -> Vec<Opinion> {
+        let probabilities = self.probabilities(features);
+        let mut opinions = Vec::new();
+        for (slot, &probability) in probabilities.iter().enumerate() {
+            let category = CATEGORIES[slot];
+            if probability < self.threshold || !allowed(category) {
+                continue;
+            }
+            // Where the evidence is: the feature with the largest weight that has a
+            // place in the text (the role and mention flags have none).
+            let strongest = features
+                .iter()
+                .filter(|feature| feature.end > feature.start)
+                .filter_map(|feature| Some((self.weights.get(&feature.key)?[slot], feature)))
+                .max_by(|a, b| a.0.total_cmp(&b.0));
+            let Some((_, feature)) = strongest else {
+                continue;
+            };
+            opinions.push(Opinion {
+                category,
+                rule: RULE_IDS[slot],
+                probability,
+                start: feature.start,
+                end: feature.end,
+            });
+        }
+        opinions
+    }
+}
+
+/// Sums a model's weights as features are read, keeping none of them: the pass
+/// every post takes. The ranges are read again only for a category that fires.
+pub struct Logits<'a> {
+    model: &'a TextModel,
+    sums: [f32; N],
+}
+
+impl<'a> Logits<'a> {
+    pub fn new(model: &'a TextModel) -> Logits<'a> {
+        Logits {
+            model,
+            sums: model.bias,
+        }
+    }
+
+    /// Whether any category reaches the model's threshold.
+    pub fn any_above_threshold(&self) -> bool {
+        self.sums
+            .iter()
+            .any(|&logit| sigmoid(logit) >= self.model.threshold)
+    }
+}
+
+impl FeatureSink for Logits<'_> {
+    fn whole_word(&mut self, key: u64) -> bool {
+        let Some(weights) = self.model.whole_words.get(&key) else {
+            return false;
+        };
+        for (sum, weight) in self.sums.iter_mut().zip(weights) {
+            *sum += weight;
+        }
+        true
+    }
+
+    fn feature(&mut self, key: u64, _: usize, _: usize, _: &dyn Fn() -> String) {
+        if let Some(weights) = self.model.weights.get(&key) {
+            for (sum, weight) in self.sums.iter_mut().zip(weights) {
+                *sum += weight;
+            }
+        }
+    }
+}
+
+fn sigmoid(x: f32) -> f32 {
+    1.0 / (1.0 + (-x).exp())
+}
+
+/// One labelled post for training: its feature keys and which categories it has.
+#[derive(Debug, Clone)]
+pub struct Example {
+    pub keys: Vec<u64>,
+    pub labels: [bool; N],
+}
+
+impl Example {
+    /// An example from a post's features and its expected categories.
+    pub fn new(features: &[Feature], expected: &[Category]) -> Example {
+        let mut keys: Vec<u64> = features.iter().map(|feature| feature.key).collect();
+        keys.sort_unstable();
+        keys.dedup();
+        Example {
+            keys,
+            labels: CATEGORIES.map(|category| expected.contains(&category)),
+        }
+    }
+}
+
+/// How a model is trained.
+#[derive(Debug, Clone, Copy)]
+pub struct Training {
+    /// Full-batch Adam steps.
+    pub steps: usize,
+    pub learning_rate: f32,
+    /// L2 penalty on the weights (not the biases).
+    pub l2: f32,
+    /// Features seen in fewer posts than this are not learned.
+    pub min_posts: usize,
+    /// Features whose weights all stay below this in size are left out of the file.
+    pub prune_below: f32,
+    pub threshold: f32,
+}
+
+impl Default for Training {
+    fn default() -> Training {
+        Training {
+            steps: 200,
+            learning_rate: 0.05,
+            l2: 1e-3,
+            min_posts: 2,
+            prune_below: 0.05,
+            threshold: 0.7,
+        }
+    }
+}
+
+/// Logistic regression, one output per category, by full-batch Adam over sparse
+/// features; deterministic for the same examples in the same order.
+pub fn train(examples: &[Example], names: &HashMap<u64, String>, training: Training) -> TextModel {
+    let mut posts_with: HashMap<u64, usize> = HashMap::new();
+    for example in examples {
+        for &key in &example.keys {
+            *posts_with.entry(key).or_default() += 1;
+        }
+    }
+    let mut vocabulary: Vec<u64> = posts_with
+        .into_iter()
+        .filter(|&(key, posts)| posts >= training.min_posts && names.contains_key(&key))
+        .map(|(key, _)| key)
+        .collect();
+    vocabulary.sort_unstable();
+    let column: HashMap<u64, usize> = vocabulary
+        .iter()
+        .enumerate()
+        .map(|(i, &k)| (k, i))
+        .collect();
+    let rows: Vec<Vec<usize>> = examples
+        .iter()
+        .map(|example| {
+            example
+                .keys
+                .iter()
+                .filter_map(|key| column.get(key).copied())
+                .collect()
+        })
+        .collect();
+
+    let features = vocabulary.len();
+    let mut weights = vec![[0.0f32; N]; features];
+    let mut bias = [0.0f32; N];
+    let (mut m, mut v) = (vec![[0.0f32; N]; features], vec![[0.0f32; N]; features]);
+    let (mut m_bias, mut v_bias) = ([0.0f32; N], [0.0f32; N]);
+    let (beta1, beta2, epsilon) = (0.9f32, 0.999f32, 1e-8f32);
+    let scale = 1.0 / examples.len().max(1) as f32;
+    let mut gradient = vec![[0.0f32; N]; features];
+    for step in 1..=training.steps {
+        for (g, w) in gradient.iter_mut().zip(&weights) {
+            *g = w.map(|w| training.l2 * w);
+        }
+        let mut gradient_bias = [0.0f32; N];
+        for (example, row) in examples.iter().zip(&rows) {
+            let mut logits = bias;
+            for &column in row {
+                for (logit, weight) in logits.iter_mut().zip(&weights[column]) {
+                    *logit += weight;
+                }
+            }
+            let mut error = [0.0f32; N];
+            for slot in 0..N {
+                let target = if example.labels[slot] { 1.0 } else { 0.0 };
+                error[slot] = (sigmoid(logits[slot]) - target) * scale;
+                gradient_bias[slot] += error[slot];
+            }
+            for &column in row {
+                for (g, e) in gradient[column].iter_mut().zip(&error) {
+                    *g += e;
+                }
+            }
+        }
+        let correction1 = 1.0 - beta1.powi(step as i32);
+        let correction2 = 1.0 - beta2.powi(step as i32);
+        let adam = |weight: &mut f32, m: &mut f32, v: &mut f32, g: f32| {
+            *m = beta1 * *m + (1.0 - beta1) * g;
+            *v = beta2 * *v + (1.0 - beta2) * g * g;
+            *weight -=
+                training.learning_rate * (*m / correction1) / ((*v / correction2).sqrt() + epsilon);
+        };
+        for column in 0..features {
+            for slot in 0..N {
+                adam(
+                    &mut weights[column][slot],
+                    &mut m[column][slot],
+                    &mut v[column][slot],
+                    gradient[column][slot],
+                );
+            }
+        }
+        for slot in 0..N {
+            adam(
+                &mut bias[slot],
+                &mut m_bias[slot],
+                &mut v_bias[slot],
+                gradient_bias[slot],
+            );
+        }
+    }
+
+    let mut model = TextModel {
+        weights: KeyMap::default(),
+        names: KeyMap::default(),
+        known_words: Vec::new(),
+        whole_words: KeyMap::default(),
+        bias,
+        threshold: training.threshold,
+    };
+    for (column, key) in vocabulary.iter().enumerate() {
+        let row = weights[column];
+        if row.iter().all(|w| w.abs() < training.prune_below) {
+            continue;
+        }
+        model.insert(*key, names[key].clone(), row);
+    }
+    // Words of the training posts whose own weight was left out but whose pieces
+    // count: listed, so they too cost one look-up.
+    model.known_words = vocabulary
+        .iter()
+        .filter(|key| !model.weights.contains_key(key))
+        .filter_map(|key| names[key].strip_prefix("w:"))
+        .filter(|word| has_pieces(word))
+        .map(str::to_string)
+        .collect();
+    model.index_whole_words();
+    model
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names_of(text: &str, placeholders: &[(usize, usize, Placeholder)]) -> Vec<String> {
+        let mut names = HashMap::new();
+        let mut out = Vec::new();
+        let mut capture = Capture {
+            features: &mut out,
+            names: &mut names,
+        };
+        features(text, placeholders, AccountRole::Public, false, &mut capture);
+        out.iter()
+            .map(|feature| names[&feature.key].clone())
+            .collect()
+    }
+
+    #[test]
+    fn words_pairs_pieces_and_flags() {
+        let names = names_of("nog steeds 12345 geen terugbetaling!!", &[]);
+        for expected in [
+            "w:nog",
+            "b:nog steeds",
+            "w:0000",
+            "b:0000 geen",
+            "g:<ter",
+            "g:ing>",
+            "w:!",
+            "b:! !",
+            "w:=public",
+        ] {
+            assert!(
+                names.contains(&expected.to_string()),
+                "{expected} in {names:?}"
+            );
+        }
+        // Short words give no pieces; no mention flag without a mention.
+        assert!(
+            !names
+                .iter()
+                .any(|name| name == "g:<nog" || name == "w:=mention")
+        );
+    }
+
+    #[test]
+    fn the_company_reads_as_a_placeholder() {
+        let text = "de vista 55 van zephyr is kapot";
+        let names = names_of(
+            text,
+            &[(3, 11, Placeholder::Product), (16, 22, Placeholder::Brand)],
+        );
+        assert!(names.contains(&"b:=product van".to_string()), "{names:?}");
+        assert!(names.contains(&"b:van =brand".to_string()), "{names:?}");
+        assert!(
+            !names
+                .iter()
+                .any(|name| name.contains("zephyr") || name.contains("vista"))
+        );
+    }
+
+    #[test]
+    fn every_written_name_hashes_back_to_its_key() {
+        let text = "wéér 🙃 storing bij de klantenservice, écht?";
+        let mut names = HashMap::new();
+        let mut out = Vec::new();
+        let mut capture = Capture {
+            features: &mut out,
+            names: &mut names,
+        };
+        features(text, &[], AccountRole::Employee, true, &mut capture);
+        for (key, name) in &names {
+            assert_eq!(key_of(name), Some(*key), "{name}");
+        }
+    }
+
+    fn example(text: &str, labels: &[Category]) -> (Example, HashMap<u64, String>) {
+        let mut names = HashMap::new();
+        let mut out = Vec::new();
+        let mut capture = Capture {
+            features: &mut out,
+            names: &mut names,
+        };
+        features(text, &[], AccountRole::Public, true, &mut capture);
+        (Example::new(&out, labels), names)
+    }
+
+    #[test]
+    fn training_learns_words_and_the_file_round_trips() {
+        let mut names = HashMap::new();
+        let mut examples = Vec::new();
+        let complaints = [
+            "al drie weken wachten op mijn terugbetaling",
+            "weer wachten, niemand neemt op",
+            "wachten wachten en nog eens wachten",
+        ];
+        let benign = [
+            "mooie dag vandaag",
+            "leuke winkel, fijne mensen",
+            "goed product",
+        ];
+        for _ in 0..3 {
+            for text in complaints {
+                let (e, n) = example(text, &[Category::ReputationComplaint]);
+                examples.push(e);
+                names.extend(n);
+            }
+            for text in benign {
+                let (e, n) = example(text, &[]);
+                examples.push(e);
+                names.extend(n);
+            }
+        }
+        let model = train(&examples, &names, Training::default());
+        let complaint = |text: &str| {
+            let mut out = Vec::new();
+            features(text, &[], AccountRole::Public, true, &mut out);
+            model.probabilities(&out)[4]
+        };
+        assert!(complaint("nog steeds wachten op terugbetaling") > 0.9);
+        assert!(complaint("fijne dag, mooie winkel") < 0.1);
+
+        let file = model.to_file("test");
+        let loaded = TextModel::parse("test.tsv", &file).unwrap();
+        assert_eq!(loaded.len(), model.len());
+        let mut out = Vec::new();
+        features(
+            "wachten op terugbetaling",
+            &[],
+            AccountRole::Public,
+            true,
+            &mut out,
+        );
+        let (a, b) = (model.probabilities(&out), loaded.probabilities(&out));
+        for slot in 0..N {
+            assert!((a[slot] - b[slot]).abs() < 1e-3);
+        }
+        let opinions = loaded.opinions(&out, |_| true);
+        assert_eq!(opinions.len(), 1);
+        assert_eq!(opinions[0].rule, "learned.reputation.complaint");
+        assert_eq!(
+            &"wachten op terugbetaling"[opinions[0].start..opinions[0].end],
+            "wachten"
+        );
+        assert!(
+            loaded
+                .opinions(&out, |c| c != Category::ReputationComplaint)
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn known_words_in_one_look_up_give_the_same_probabilities() {
+        let model = TextModel::builtin();
+        for text in [
+            "al weken wachten op mijn terugbetaling, klantenservice reageert niet!!",
+            "we moeten 200 mensen ontslaan, de cijfers zijn slecht 😞",
+            "data breach gisteren, alle klantgegevens liggen op straat",
+            "xyzzyqwert onbekendewoordenbrij 12345678",
+        ] {
+            let mut captured = Vec::new();
+            features(text, &[], AccountRole::Employee, true, &mut captured);
+            let mut logits = Logits::new(&model);
+            features(text, &[], AccountRole::Employee, true, &mut logits);
+            let fast = logits.sums.map(sigmoid);
+            let slow = model.probabilities(&captured);
+            for slot in 0..N {
+                assert!(
+                    (fast[slot] - slow[slot]).abs() < 1e-4,
+                    "{text}: {fast:?} {slow:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_broken_model_file_names_its_line() {
+        let file = "categories\tleak.confidential\tleak.financial\tleak.security\treputation.crisis\treputation.complaint\treputation.abuse\nthreshold\t0.7\nbias\t0\t0\t0\t0\t0\t0\nw:ok\t1\t2\tx\t0\t0\t0\n";
+        let error = TextModel::parse("m.tsv", file).unwrap_err();
+        assert_eq!(error.line, 4);
+        assert!(error.to_string().starts_with("m.tsv:4:"), "{error}");
+        let missing = TextModel::parse("m.tsv", "threshold\t0.7\n").unwrap_err();
+        assert!(missing.message.contains("categories"));
+    }
+
+    #[test]
+    fn the_builtin_model_loads() {
+        let model = TextModel::builtin();
+        assert!(model.len() > 1000, "{}", model.len());
+        assert!(model.threshold() > 0.5);
+    }
+}
