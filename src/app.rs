@@ -7,8 +7,9 @@
 
 use crate::admin::{self, Health};
 use crate::alert::Fingerprinter;
-use crate::config::Config;
+use crate::config::{Config, LearnedModel};
 use crate::detect::RuleSet;
+use crate::detect::learned::TextModel;
 use crate::detect::rules::load_packs;
 use crate::kafka::offsets::{PartitionKey, Ticket};
 use crate::kafka::sink::create_producer;
@@ -39,7 +40,19 @@ pub fn build_detector(config: &Config) -> anyhow::Result<Detector> {
         tracing::warn!(profile = %config.profile.display(), key = %key, "unknown profile key ignored");
     }
     let lexicon = load_packs(&config.rule_dirs)?;
-    let rules = RuleSet::build(lexicon, profile)?;
+    let model = match &config.learned_model {
+        LearnedModel::Builtin => Some(TextModel::builtin()),
+        LearnedModel::Off => None,
+        LearnedModel::File(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read {}", path.display()))?;
+            Some(Arc::new(TextModel::parse(
+                &path.display().to_string(),
+                &text,
+            )?))
+        }
+    };
+    let rules = RuleSet::build(lexicon, profile)?.with_model(model);
     let key = match &config.fingerprint_key {
         Some(key) => key.expose().as_bytes().to_vec(),
         None => {

@@ -66,6 +66,7 @@ struct RawDetection {
     #[serde(default)]
     rule_dirs: Vec<PathBuf>,
     alert_min_severity: Option<String>,
+    learned_model: Option<String>,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -156,6 +157,17 @@ impl std::fmt::Debug for KafkaConfig {
     }
 }
 
+/// Which learned model detection uses (`detection.learned_model`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LearnedModel {
+    /// The model compiled in (`models/text.tsv`).
+    Builtin,
+    /// Rules and validated detectors only.
+    Off,
+    /// A model file written by `postwatch train`.
+    File(PathBuf),
+}
+
 /// The validated configuration of `postwatch run`.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -163,6 +175,7 @@ pub struct Config {
     pub profile: PathBuf,
     pub rule_dirs: Vec<PathBuf>,
     pub alert_min_severity: Severity,
+    pub learned_model: LearnedModel,
     pub max_in_flight: usize,
     /// Detection worker threads; each owns a share of the partitions.
     pub workers: usize,
@@ -354,6 +367,20 @@ impl Config {
                 ));
             }
         }
+        let learned_model = match raw.detection.learned_model.as_deref() {
+            None | Some("builtin") => LearnedModel::Builtin,
+            Some("off") => LearnedModel::Off,
+            Some(path) => {
+                let path = base.join(path);
+                if !path.is_file() {
+                    problems.push(format!(
+                        "detection.learned_model `{}` is not a file (or say `builtin` or `off`)",
+                        path.display()
+                    ));
+                }
+                LearnedModel::File(path)
+            }
+        };
         let severity_name = raw
             .detection
             .alert_min_severity
@@ -451,6 +478,7 @@ impl Config {
             profile,
             rule_dirs,
             alert_min_severity,
+            learned_model,
             max_in_flight,
             workers,
             commit_interval: Duration::from_millis(commit_interval_ms),
@@ -525,6 +553,31 @@ mod tests {
         assert_eq!(config.kafka.posts_topic, "social.posts");
         assert_eq!(config.alert_min_severity, Severity::Warning);
         assert_eq!(config.shutdown_deadline, Duration::from_secs(20));
+        assert_eq!(config.learned_model, LearnedModel::Builtin);
+    }
+
+    #[test]
+    fn the_learned_model_is_builtin_off_or_a_file() {
+        let with = |value: &str| {
+            Config::parse(
+                &format!(
+                    "[detection]\nprofile = \"../shared/eval/profile.yaml\"\nlearned_model = \"{value}\"\n"
+                ),
+                &base(),
+                no_env,
+            )
+        };
+        assert_eq!(with("off").unwrap().learned_model, LearnedModel::Off);
+        assert_eq!(
+            with("builtin").unwrap().learned_model,
+            LearnedModel::Builtin
+        );
+        assert_eq!(
+            with("models/text.tsv").unwrap().learned_model,
+            LearnedModel::File(base().join("models/text.tsv"))
+        );
+        let problems = with("models/missing.tsv").unwrap_err();
+        assert!(problems[0].contains("learned_model"), "{problems:?}");
     }
 
     #[test]
