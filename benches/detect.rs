@@ -8,6 +8,7 @@
 use criterion::{Criterion, criterion_group, criterion_main};
 use postwatch::alert::Fingerprinter;
 use postwatch::detect::RuleSet;
+use postwatch::detect::learned::TextModel;
 use postwatch::detect::rules::load_packs;
 use postwatch::pipeline::Detector;
 use postwatch::profile::Profile;
@@ -33,7 +34,9 @@ fn large_profile(products: usize) -> String {
 
 fn detector(profile_yaml: &str) -> Detector {
     let profile = Profile::parse(profile_yaml).expect("profile");
-    let rules = RuleSet::build(load_packs(&[]).expect("packs"), profile).expect("rule set");
+    let rules = RuleSet::build(load_packs(&[]).expect("packs"), profile)
+        .expect("rule set")
+        .with_model(Some(TextModel::builtin()));
     Detector {
         rules,
         fingerprinter: Fingerprinter::new(b"bench"),
@@ -44,9 +47,7 @@ fn detector(profile_yaml: &str) -> Detector {
 /// The same detector without the learned model: what the model costs, side by side.
 fn rules_only(profile_yaml: &str) -> Detector {
     let profile = Profile::parse(profile_yaml).expect("profile");
-    let rules = RuleSet::build(load_packs(&[]).expect("packs"), profile)
-        .expect("rule set")
-        .with_model(None);
+    let rules = RuleSet::build(load_packs(&[]).expect("packs"), profile).expect("rule set");
     Detector {
         rules,
         fingerprinter: Fingerprinter::new(b"bench"),
@@ -55,6 +56,13 @@ fn rules_only(profile_yaml: &str) -> Detector {
 }
 
 fn bench(criterion: &mut Criterion) {
+    let started = Instant::now();
+    let model = TextModel::builtin();
+    println!(
+        "build: learned model ({} features) loaded in {:.1} ms (once per process)",
+        model.len(),
+        started.elapsed().as_secs_f64() * 1e3
+    );
     let small = detector(DEV_PROFILE);
     let yaml = large_profile(100_000);
     let started = Instant::now();

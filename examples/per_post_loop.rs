@@ -19,8 +19,8 @@ fn main() {
     // The development profile, as in the criterion bench.
     let profile = Profile::parse(include_str!("../../shared/eval/profile.yaml")).unwrap();
     let mut rules = RuleSet::build(load_packs(&[]).unwrap(), profile).unwrap();
-    if std::env::args().nth(2).as_deref() == Some("rules-only") {
-        rules = rules.with_model(None);
+    if std::env::args().nth(2).as_deref() != Some("rules-only") {
+        rules = rules.with_model(Some(postwatch::detect::learned::TextModel::builtin()));
     }
     let d = Detector {
         rules,

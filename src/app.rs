@@ -40,18 +40,7 @@ pub fn build_detector(config: &Config) -> anyhow::Result<Detector> {
         tracing::warn!(profile = %config.profile.display(), key = %key, "unknown profile key ignored");
     }
     let lexicon = load_packs(&config.rule_dirs)?;
-    let model = match &config.learned_model {
-        LearnedModel::Builtin => Some(TextModel::builtin()),
-        LearnedModel::Off => None,
-        LearnedModel::File(path) => {
-            let text = std::fs::read_to_string(path)
-                .with_context(|| format!("cannot read {}", path.display()))?;
-            Some(Arc::new(TextModel::parse(
-                &path.display().to_string(),
-                &text,
-            )?))
-        }
-    };
+    let model = learned_model(&config.learned_model)?;
     let rules = RuleSet::build(lexicon, profile)?.with_model(model);
     let key = match &config.fingerprint_key {
         Some(key) => key.expose().as_bytes().to_vec(),
@@ -67,6 +56,21 @@ pub fn build_detector(config: &Config) -> anyhow::Result<Detector> {
         rules,
         fingerprinter: Fingerprinter::new(&key),
         alert_min_severity: config.alert_min_severity,
+    })
+}
+
+/// The learned model a configuration asks for (`detection.learned_model`).
+///
+/// # Errors
+///
+/// A model file that does not load, with the line at fault.
+pub fn learned_model(
+    choice: &LearnedModel,
+) -> Result<Option<Arc<TextModel>>, crate::detect::learned::ModelError> {
+    Ok(match choice {
+        LearnedModel::Builtin => Some(TextModel::builtin()),
+        LearnedModel::Off => None,
+        LearnedModel::File(path) => Some(Arc::new(TextModel::load(path)?)),
     })
 }
 

@@ -114,14 +114,7 @@ impl ModelArgs {
         }
         match &self.model {
             None => Ok(Some(TextModel::builtin())),
-            Some(path) => {
-                let text = std::fs::read_to_string(path)
-                    .with_context(|| format!("cannot read {}", path.display()))?;
-                Ok(Some(Arc::new(TextModel::parse(
-                    &path.display().to_string(),
-                    &text,
-                )?)))
-            }
+            Some(path) => Ok(Some(Arc::new(TextModel::load(path)?))),
         }
     }
 }
@@ -349,8 +342,7 @@ fn train(
         let (profile, cases) = set
             .split_once('=')
             .with_context(|| format!("{set}: expected PROFILE=CASES"))?;
-        let rules =
-            RuleSet::build(lexicon.clone(), load_profile(profile.as_ref())?)?.with_model(None);
+        let rules = RuleSet::build(lexicon.clone(), load_profile(profile.as_ref())?)?;
         let text =
             std::fs::read_to_string(cases).with_context(|| format!("cannot read {cases}"))?;
         let (mut found, invalid) = postwatch::eval::training_examples(&rules, &text, &mut names)
@@ -400,13 +392,18 @@ fn check_config(path: &std::path::Path) -> anyhow::Result<()> {
     let config = Config::load(path)?;
     let profile = load_profile(&config.profile)?;
     let rules = load_packs(&config.rule_dirs)?;
+    let model = postwatch::app::learned_model(&config.learned_model)?;
     println!(
-        "{}: ok (brokers {}, group {}, {} products, {} lexicon rules)",
+        "{}: ok (brokers {}, group {}, {} products, {} lexicon rules, learned model: {})",
         path.display(),
         config.kafka.brokers,
         config.kafka.group_id,
         profile.products.len(),
-        rules.len()
+        rules.len(),
+        model.map_or("off".to_string(), |model| format!(
+            "{} features",
+            model.len()
+        ))
     );
     Ok(())
 }

@@ -65,7 +65,9 @@ mod tests {
     fn the_demo_posts_get_their_categories() {
         let profile = Profile::parse(include_str!("../examples/profile.yaml")).unwrap();
         let detector = Detector {
-            rules: RuleSet::build(load_packs(&[]).unwrap(), profile).unwrap(),
+            rules: RuleSet::build(load_packs(&[]).unwrap(), profile)
+                .unwrap()
+                .with_model(Some(crate::detect::learned::TextModel::builtin())),
             fingerprinter: Fingerprinter::new(b"test"),
             alert_min_severity: Severity::Warning,
         };

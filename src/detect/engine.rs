@@ -235,8 +235,8 @@ pub struct RuleSet {
     embargo_results_like: Vec<Vec<bool>>,
     profile: Profile,
     secret_rule_count: usize,
-    /// The learned second opinion (`super::learned`); the built-in model unless
-    /// replaced or switched off.
+    /// The learned second opinion (`super::learned`), when one is attached
+    /// (`with_model`): the rules themselves never need it.
     model: Option<Arc<TextModel>>,
 }
 
@@ -576,7 +576,7 @@ impl RuleSet {
             embargo_results_like: Vec::new(),
             profile,
             secret_rule_count: secret_rules.len(),
-            model: Some(TextModel::builtin()),
+            model: None,
         };
         rule_set.embargo_results_like = rule_set
             .profile
@@ -608,7 +608,8 @@ impl RuleSet {
             })
     }
 
-    /// The same rules with another learned model, or none.
+    /// The same rules with a learned model (`TextModel::builtin()` is the shipped
+    /// one), or none.
     #[must_use]
     pub fn with_model(mut self, model: Option<Arc<TextModel>>) -> RuleSet {
         self.model = model;
@@ -1667,9 +1668,7 @@ requires_window = 4
 
     fn rule_set() -> RuleSet {
         let profile = Profile::parse(PROFILE).unwrap();
-        RuleSet::build(parse_pack("test.toml", PACK).unwrap(), profile)
-            .unwrap()
-            .with_model(None)
+        RuleSet::build(parse_pack("test.toml", PACK).unwrap(), profile).unwrap()
     }
 
     #[test]
@@ -1735,10 +1734,7 @@ terms = ["leaked my"]
 yields_to = ["c.breach"]
 "#;
         let profile = Profile::parse(PROFILE).unwrap();
-        // The rules alone: the learned model has tests of its own.
-        let rules = RuleSet::build(parse_pack("cues.toml", PACK).unwrap(), profile)
-            .unwrap()
-            .with_model(None);
+        let rules = RuleSet::build(parse_pack("cues.toml", PACK).unwrap(), profile).unwrap();
         let cases: &[(&str, &[&str])] = &[
             // two independent signs add up; one, or one rule twice, does not
             (
