@@ -17,14 +17,14 @@
 //! confidential, crisis and abuse its additions were all wrong or none, so it has no
 //! say there. Secrets, personal data and pricing errors stay with the validated
 //! detectors: a number that fails its checksum is never a finding, and no model
-//! changes that. A complaint needs a mention of the company, as the rules do. Its finding names the word that weighed most, so the verdict can be
-//! explained like any other (`learned.reputation.complaint` on "wachten").
+//! changes that. A complaint needs a mention of the company, as the rules do. Its
+//! finding names the word that weighed most, so the verdict can be explained like
+//! any other (`learned.reputation.complaint` on "wachten").
 //!
 //! # Features
 //!
 //! Computed on the folded text (`crate::normalize`), so evasion is undone first:
 //! - words (`w:terugbetaling`); digits become their shape (`w:0000`);
-//! - pairs of neighbouring words (`b:nog steeds`);
 //! - four-letter pieces of words of five letters or more, with `<` and `>` at the
 //!   edges (`g:<ter`, `g:ling`), so Dutch compounds and misspellings share evidence;
 //! - the company as a placeholder: a brand or account is `=brand`, a product
@@ -140,10 +140,6 @@ fn word_key(word: &[u8]) -> u64 {
     hash_bytes(SEED_WORD, word)
 }
 
-fn pair_key(first: u64, second: u64) -> u64 {
-    mix(first.rotate_left(17) ^ second.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ 0x5bd1_e995)
-}
-
 fn gram_key(gram: &[u8]) -> u64 {
     match <[u8; 4]>::try_from(gram) {
         Ok(ascii) => mix(u64::from(u32::from_le_bytes(ascii)) ^ SEED_GRAM),
@@ -151,18 +147,11 @@ fn gram_key(gram: &[u8]) -> u64 {
     }
 }
 
-/// The key of a feature written as text (`w:…`, `b:… …`, `g:…`).
+/// The key of a feature written as text (`w:…`, `g:…`).
 fn key_of(name: &str) -> Option<u64> {
     let (kind, text) = name.split_once(':')?;
     match kind {
         "w" if !text.is_empty() => Some(word_key(text.as_bytes())),
-        "b" => {
-            let (first, second) = text.split_once(' ')?;
-            Some(pair_key(
-                word_key(first.as_bytes()),
-                word_key(second.as_bytes()),
-            ))
-        }
         "g" if text.chars().count() == GRAM => Some(gram_key(text.as_bytes())),
         _ => None,
     }
@@ -361,7 +350,6 @@ pub fn features(
     sink: &mut impl FeatureSink,
 ) {
     let words = words(folded, placeholders);
-    let mut previous: Option<(u64, &Word)> = None;
     let mut buffer = PieceBuffer::default();
     for word in &words {
         let key = word_key(word.text.as_bytes());
@@ -375,12 +363,6 @@ pub fn features(
                 });
             }
         }
-        if let Some((before, before_word)) = previous {
-            sink.feature(pair_key(before, key), before_word.start, word.end, &|| {
-                format!("b:{} {}", before_word.text, word.text)
-            });
-        }
-        previous = Some((key, word));
     }
     let mut flag = |text: &'static str| {
         sink.feature(word_key(text.as_bytes()), 0, 0, &|| format!("w:{text}"));
@@ -916,17 +898,15 @@ mod tests {
     }
 
     #[test]
-    fn words_pairs_pieces_and_flags() {
+    fn words_pieces_and_flags() {
         let names = names_of("nog steeds 12345 geen terugbetaling!!", &[]);
         for expected in [
             "w:nog",
-            "b:nog steeds",
+            "w:steeds",
             "w:0000",
-            "b:0000 geen",
             "g:<ter",
             "g:ing>",
             "w:!",
-            "b:! !",
             "w:=public",
         ] {
             assert!(
@@ -949,8 +929,10 @@ mod tests {
             text,
             &[(3, 11, Placeholder::Product), (16, 22, Placeholder::Brand)],
         );
-        assert!(names.contains(&"b:=product van".to_string()), "{names:?}");
-        assert!(names.contains(&"b:van =brand".to_string()), "{names:?}");
+        assert_eq!(
+            names[..6],
+            ["w:de", "w:=product", "w:van", "w:=brand", "w:is", "w:kapot"]
+        );
         assert!(
             !names
                 .iter()
