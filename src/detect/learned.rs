@@ -884,14 +884,25 @@ pub fn train(examples: &[Example], names: &HashMap<u64, String>, training: Train
 mod tests {
     use super::*;
 
-    fn names_of(text: &str, placeholders: &[(usize, usize, Placeholder)]) -> Vec<String> {
+    /// The features of `text` and the text of every key.
+    fn captured(
+        text: &str,
+        placeholders: &[(usize, usize, Placeholder)],
+        role: AccountRole,
+        mentioned: bool,
+    ) -> (Vec<Feature>, HashMap<u64, String>) {
         let mut names = HashMap::new();
         let mut out = Vec::new();
         let mut capture = Capture {
             features: &mut out,
             names: &mut names,
         };
-        features(text, placeholders, AccountRole::Public, false, &mut capture);
+        features(text, placeholders, role, mentioned, &mut capture);
+        (out, names)
+    }
+
+    fn names_of(text: &str, placeholders: &[(usize, usize, Placeholder)]) -> Vec<String> {
+        let (out, names) = captured(text, placeholders, AccountRole::Public, false);
         out.iter()
             .map(|feature| names[&feature.key].clone())
             .collect()
@@ -943,26 +954,14 @@ mod tests {
     #[test]
     fn every_written_name_hashes_back_to_its_key() {
         let text = "wéér 🙃 storing bij de klantenservice, écht?";
-        let mut names = HashMap::new();
-        let mut out = Vec::new();
-        let mut capture = Capture {
-            features: &mut out,
-            names: &mut names,
-        };
-        features(text, &[], AccountRole::Employee, true, &mut capture);
+        let (_, names) = captured(text, &[], AccountRole::Employee, true);
         for (key, name) in &names {
             assert_eq!(key_of(name), Some(*key), "{name}");
         }
     }
 
     fn example(text: &str, labels: &[Category]) -> (Example, HashMap<u64, String>) {
-        let mut names = HashMap::new();
-        let mut out = Vec::new();
-        let mut capture = Capture {
-            features: &mut out,
-            names: &mut names,
-        };
-        features(text, &[], AccountRole::Public, true, &mut capture);
+        let (out, names) = captured(text, &[], AccountRole::Public, true);
         (Example::new(&out, labels), names)
     }
 
