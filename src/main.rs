@@ -90,6 +90,9 @@ enum Command {
         /// Features whose weights all stay below this in size are left out.
         #[arg(long, default_value_t = learned::Training::default().prune_below)]
         prune: f32,
+        /// The L2 penalty on the weights.
+        #[arg(long, default_value_t = learned::Training::default().l2)]
+        l2: f32,
         /// Labelled sets as PROFILE=CASES (a profile YAML and its JSONL cases).
         #[arg(required = true)]
         sets: Vec<String>,
@@ -157,8 +160,9 @@ fn main() -> ExitCode {
             rule_dirs,
             threshold,
             prune,
+            l2,
             sets,
-        } => report(train(&out, &rule_dirs, threshold, prune, &sets)),
+        } => report(train(&out, &rule_dirs, threshold, prune, l2, &sets)),
     }
 }
 
@@ -328,6 +332,7 @@ fn train(
     rule_dirs: &[PathBuf],
     threshold: f32,
     prune: f32,
+    l2: f32,
     sets: &[String],
 ) -> anyhow::Result<ExitCode> {
     anyhow::ensure!(
@@ -354,6 +359,7 @@ fn train(
     let training = learned::Training {
         threshold,
         prune_below: prune,
+        l2,
         ..learned::Training::default()
     };
     let model = learned::train(&examples, &names, training);
