@@ -28,6 +28,7 @@ pub struct Metrics {
     pub messages_dead_lettered: IntCounterVec,
     pub verdicts: IntCounterVec,
     pub findings: IntCounterVec,
+    pub learned_findings: IntCounterVec,
     pub alerts: IntCounterVec,
     pub alerts_produced: IntCounter,
     pub processing_duration: Histogram,
@@ -158,6 +159,12 @@ impl Metrics {
                 r,
                 "postwatch_findings_total",
                 "Findings by category.",
+                &["category"],
+            ),
+            learned_findings: counter_vec(
+                r,
+                "postwatch_learned_findings_total",
+                "Findings the learned model added (counted in findings_total too), by category.",
                 &["category"],
             ),
             alerts: counter_vec(

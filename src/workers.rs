@@ -186,10 +186,14 @@ fn count_verdict(topic: &str, verdict: &Verdict) {
         .with_label_values(&[verdict.severity.as_str()])
         .inc();
     for finding in &verdict.findings {
-        METRICS
-            .findings
-            .with_label_values(&[finding.category.as_str()])
-            .inc();
+        let category = [finding.category.as_str()];
+        METRICS.findings.with_label_values(&category).inc();
+        if finding
+            .rule
+            .starts_with(crate::detect::learned::RULE_PREFIX)
+        {
+            METRICS.learned_findings.with_label_values(&category).inc();
+        }
     }
 }
 
@@ -260,4 +264,43 @@ fn observe_spike(
             }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::verdict::{AccountRole, Category, Finding, Severity};
+
+    #[test]
+    fn findings_of_the_learned_model_are_counted_apart_too() {
+        let finding = |rule: &str| Finding {
+            rule: rule.to_string(),
+            category: Category::ReputationComplaint,
+            start: 0,
+            end: 7,
+            excerpt: "wachten".to_string(),
+            weight: 80,
+            checksum_validated: false,
+        };
+        let verdict = Verdict {
+            id: "x-1".to_string(),
+            severity: Severity::Warning,
+            leak_score: 0,
+            reputation_score: 80,
+            account_role: AccountRole::Public,
+            categories: vec![Category::ReputationComplaint],
+            findings: vec![
+                finding("learned.reputation.complaint"),
+                finding("complaint.waiting"),
+            ],
+        };
+        let count = |counter: &prometheus::IntCounterVec| {
+            counter.with_label_values(&["reputation.complaint"]).get()
+        };
+        let (all, learned) = (count(&METRICS.findings), count(&METRICS.learned_findings));
+        count_verdict("social.mentions", &verdict);
+        // No other unit test counts verdicts of this process.
+        assert_eq!(count(&METRICS.findings), all + 2);
+        assert_eq!(count(&METRICS.learned_findings), learned + 1);
+    }
 }

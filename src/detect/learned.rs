@@ -57,6 +57,9 @@ pub const CATEGORIES: [Category; 3] = [
 ];
 const N: usize = CATEGORIES.len();
 
+/// What every rule id of the model's findings starts with.
+pub const RULE_PREFIX: &str = "learned.";
+
 /// Rule ids of the model's findings, one per category of `CATEGORIES`.
 pub const RULE_IDS: [&str; N] = [
     "learned.leak.financial",
@@ -1061,6 +1064,13 @@ mod tests {
         assert!(error.to_string().starts_with("m.tsv:4:"), "{error}");
         let missing = TextModel::parse("m.tsv", "threshold\t0.7\n").unwrap_err();
         assert!(missing.message.contains("categories"));
+    }
+
+    #[test]
+    fn every_rule_id_has_the_prefix_and_names_its_category() {
+        for (rule, category) in RULE_IDS.iter().zip(CATEGORIES) {
+            assert_eq!(rule.strip_prefix(RULE_PREFIX), Some(category.as_str()));
+        }
     }
 
     #[test]
