@@ -716,7 +716,8 @@ fn sigmoid(x: f32) -> f32 {
     1.0 / (1.0 + (-x).exp())
 }
 
-/// One labelled post for training: its feature keys and which categories it has.
+/// One labelled post for training: its feature keys, a key once per occurrence as the
+/// model sums them when it scores a post, and which categories it has.
 #[derive(Debug, Clone)]
 pub struct Example {
     pub keys: Vec<u64>,
@@ -728,7 +729,6 @@ impl Example {
     pub fn new(features: &[Feature], expected: &[Category]) -> Example {
         let mut keys: Vec<u64> = features.iter().map(|feature| feature.key).collect();
         keys.sort_unstable();
-        keys.dedup();
         Example {
             keys,
             labels: CATEGORIES.map(|category| expected.contains(&category)),
@@ -769,8 +769,11 @@ impl Default for Training {
 pub fn train(examples: &[Example], names: &HashMap<u64, String>, training: Training) -> TextModel {
     let mut posts_with: HashMap<u64, usize> = HashMap::new();
     for example in examples {
-        for &key in &example.keys {
-            *posts_with.entry(key).or_default() += 1;
+        // Keys are sorted: count each once per post.
+        for (index, &key) in example.keys.iter().enumerate() {
+            if index == 0 || example.keys[index - 1] != key {
+                *posts_with.entry(key).or_default() += 1;
+            }
         }
     }
     let mut vocabulary: Vec<u64> = posts_with
