@@ -316,17 +316,13 @@ impl Report {
 /// A line that is not a labelled case (`{"post":…,"expect":…}`), with its line number.
 pub fn evaluate(detector: &Detector, jsonl: &str) -> Result<Report, String> {
     let mut report = Report::default();
-    for (index, line) in jsonl.lines().enumerate() {
-        if line.trim().is_empty() {
-            continue;
-        }
-        let case: LabelledCase = serde_json::from_str(line)
-            .map_err(|error| format!("line {}: not a labelled case: {error}", index + 1))?;
+    for case in labelled_cases(jsonl) {
+        let (line, case) = case?;
         report.cases += 1;
         let post = match from_value(&case.post) {
             Ok(post) => post,
             Err(error) => {
-                report.invalid.push(format!("line {}: {error}", index + 1));
+                report.invalid.push(format!("line {line}: {error}"));
                 continue;
             }
         };
@@ -339,6 +335,19 @@ pub fn evaluate(detector: &Detector, jsonl: &str) -> Result<Report, String> {
     Ok(report)
 }
 
+/// The labelled cases of a JSONL text with their line numbers; blank lines skipped.
+fn labelled_cases(jsonl: &str) -> impl Iterator<Item = Result<(usize, LabelledCase), String>> {
+    jsonl
+        .lines()
+        .enumerate()
+        .filter(|(_, line)| !line.trim().is_empty())
+        .map(|(index, line)| {
+            serde_json::from_str(line)
+                .map(|case| (index + 1, case))
+                .map_err(|error| format!("line {}: not a labelled case: {error}", index + 1))
+        })
+}
+
 /// The labelled cases of `jsonl` as training examples for the learned model, with
 /// the text of every feature key in `names`. Cases whose post is invalid are skipped
 /// and counted in the second value.
@@ -349,12 +358,8 @@ pub fn training_examples(
 ) -> Result<(Vec<crate::detect::learned::Example>, usize), String> {
     let mut examples = Vec::new();
     let mut invalid = 0;
-    for (index, line) in jsonl.lines().enumerate() {
-        if line.trim().is_empty() {
-            continue;
-        }
-        let case: LabelledCase = serde_json::from_str(line)
-            .map_err(|error| format!("line {}: not a labelled case: {error}", index + 1))?;
+    for case in labelled_cases(jsonl) {
+        let (_, case) = case?;
         let Ok(post) = from_value(&case.post) else {
             invalid += 1;
             continue;

@@ -2,7 +2,7 @@
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use postwatch::config::{Config, LogFormat};
+use postwatch::config::{Config, LearnedModel, LogFormat};
 use postwatch::detect::RuleSet;
 use postwatch::detect::learned::{self, TextModel};
 use postwatch::detect::rules::load_packs;
@@ -112,13 +112,12 @@ struct ModelArgs {
 
 impl ModelArgs {
     fn load(&self) -> anyhow::Result<Option<Arc<TextModel>>> {
-        if self.no_model {
-            return Ok(None);
-        }
-        match &self.model {
-            None => Ok(Some(TextModel::builtin())),
-            Some(path) => Ok(Some(Arc::new(TextModel::load(path)?))),
-        }
+        let choice = match &self.model {
+            _ if self.no_model => LearnedModel::Off,
+            None => LearnedModel::Builtin,
+            Some(path) => LearnedModel::File(path.clone()),
+        };
+        Ok(postwatch::app::learned_model(&choice)?)
     }
 }
 

@@ -616,10 +616,6 @@ impl RuleSet {
         self
     }
 
-    pub fn model(&self) -> Option<&TextModel> {
-        self.model.as_deref()
-    }
-
     pub fn profile(&self) -> &Profile {
         &self.profile
     }

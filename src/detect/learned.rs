@@ -202,8 +202,6 @@ struct Word<'a> {
     pieces: bool,
 }
 
-/// The words of folded text: runs of letters and digits, each `!` and `?`, and each
-/// other symbol (emoji) on its own; ranges in `placeholders` read as one word each.
 /// The width of the letter or digit starting at byte `index` of `folded`, if one does.
 #[inline(always)]
 fn letter_width(folded: &str, index: usize) -> Option<usize> {
@@ -237,6 +235,8 @@ fn word_at(folded: &str, start: usize, end: usize) -> Word<'_> {
     }
 }
 
+/// The words of folded text: runs of letters and digits, each `!` and `?`, and each
+/// other symbol (emoji) on its own; ranges in `placeholders` read as one word each.
 fn words<'a>(folded: &'a str, placeholders: &[(usize, usize, Placeholder)]) -> Vec<Word<'a>> {
     let mut words = Vec::with_capacity(folded.len() / 3);
     let mut next_placeholder = 0;
@@ -475,9 +475,7 @@ impl TextModel {
             if has_pieces(word) {
                 buffer.each_piece(word, |piece| {
                     if let Some(weights) = self.weights.get(&gram_key(piece)) {
-                        for (sum, weight) in sums.iter_mut().zip(weights) {
-                            *sum += weight;
-                        }
+                        add_weights(&mut sums, weights);
                     }
                 });
             }
@@ -697,18 +695,21 @@ impl FeatureSink for Logits<'_> {
         let Some(weights) = self.model.whole_words.get(&key) else {
             return false;
         };
-        for (sum, weight) in self.sums.iter_mut().zip(weights) {
-            *sum += weight;
-        }
+        add_weights(&mut self.sums, weights);
         true
     }
 
     fn feature(&mut self, key: u64, _: usize, _: usize, _: &dyn Fn() -> String) {
         if let Some(weights) = self.model.weights.get(&key) {
-            for (sum, weight) in self.sums.iter_mut().zip(weights) {
-                *sum += weight;
-            }
+            add_weights(&mut self.sums, weights);
         }
+    }
+}
+
+/// Adds one row of weights to running sums.
+fn add_weights(sums: &mut [f32; N], weights: &[f32; N]) {
+    for (sum, weight) in sums.iter_mut().zip(weights) {
+        *sum += weight;
     }
 }
 
