@@ -578,6 +578,26 @@ impl RuleSet {
             secret_rule_count: secret_rules.len(),
             model: None,
         };
+        // The model's finding of a category yields where every pack rule of that
+        // category does (a complaint to a boycott call or a breach accusation), so
+        // the labelling conventions the packs encode hold for it as well.
+        for (rule, category) in learned::RULE_IDS.iter().zip(learned::CATEGORIES) {
+            let mut of_category = rule_set
+                .lexicon
+                .iter()
+                .filter(|lexicon_rule| lexicon_rule.category == category);
+            let Some(first) = of_category.next() else {
+                continue;
+            };
+            let mut common: Vec<&'static str> =
+                first.yields_to.iter().map(|id| intern(id)).collect();
+            for other in of_category {
+                common.retain(|id| other.yields_to.iter().any(|to| to == id));
+            }
+            if !common.is_empty() {
+                rule_set.yields.insert(rule, common);
+            }
+        }
         rule_set.embargo_results_like = rule_set
             .profile
             .embargoes
@@ -1288,7 +1308,11 @@ impl RuleSet {
         if !hits.iter().any(|hit| self.yields.contains_key(hit.rule)) {
             return;
         }
-        let fired: Vec<&'static str> = hits.iter().map(|hit| hit.rule).collect();
+        // Rule ids and category names: `yields_to` may name either.
+        let fired: Vec<&'static str> = hits
+            .iter()
+            .flat_map(|hit| [hit.rule, hit.category.as_str()])
+            .collect();
         hits.retain(|hit| {
             self.yields
                 .get(hit.rule)
@@ -1329,10 +1353,14 @@ impl RuleSet {
             });
             // A post another finding already explains (a crisis, an insult) needs
             // stronger signs before weak ones add a category on top.
+            // An insult is no explanation of a grievance: insults with a concrete
+            // grievance are abuse and a complaint.
             let explained = hits.iter().any(|hit| {
                 hit.category != category
                     && hit.sensitivity == Sensitivity::Plain
                     && hit.category != Category::LeakPii
+                    && !(category == Category::ReputationComplaint
+                        && hit.category == Category::ReputationAbuse)
             });
             let threshold = CUE_THRESHOLD + if explained { CUE_EXPLAINED_EXTRA } else { 0 };
             if rules < 2 || total < threshold {
@@ -1728,6 +1756,19 @@ category = "reputation.complaint"
 weight = 60
 terms = ["leaked my"]
 yields_to = ["c.breach"]
+
+[[rule]]
+id = "c.down"
+category = "leak.security"
+weight = 60
+terms = ["systems down"]
+yields_to = ["leak.financial"]
+
+[[rule]]
+id = "c.insult"
+category = "reputation.abuse"
+weight = 60
+terms = ["clowns"]
 "#;
         let profile = Profile::parse(PROFILE).unwrap();
         let rules = RuleSet::build(parse_pack("cues.toml", PACK).unwrap(), profile).unwrap();
@@ -1785,6 +1826,14 @@ yields_to = ["c.breach"]
             (
                 "Spark Mobiel data breach: they leaked my mail",
                 &["c.breach"],
+            ),
+            // ... and one that yields to a category when any finding of it is there
+            ("Spark Mobiel systems down", &["c.down"]),
+            ("Spark Mobiel Q3 figures: systems down", &["c.figures"]),
+            // an insult is no explanation of a grievance: the cues need no more
+            (
+                "Spark Mobiel clowns failed again, that cost me a day",
+                &["c.again", "c.cost", "c.insult"],
             ),
         ];
         for (text, expected) in cases {

@@ -85,7 +85,10 @@
 //!
 //! `yields_to` settles where categories meet: a rule's findings are dropped when a
 //! rule it yields to fired on the same post (a data-breach accusation is a crisis, not
-//! also a complaint, even when the poster's own data leaked).
+//! also a complaint, even when the poster's own data leaked). It may also name a
+//! category: the findings are dropped when any finding of that category is on the
+//! post (a pasted credential is `leak.secret`; the troubleshooting around it, "prod
+//! says unauthorized", is not also an incident).
 //!
 //! Rules of category `leak.pricing` never fire alone: they are price-error talk that
 //! the pricing detector ties to a catalogue product (and their negated or excepted
@@ -374,9 +377,10 @@ fn resolve(packs: Vec<ParsedPack>, problems: &mut Vec<String>) -> Vec<LexiconRul
     }
     for rule in &rules {
         for other in &rule.yields_to {
-            if !seen.contains_key(other) {
+            let is_category = Category::ALL.iter().any(|c| c.as_str() == other);
+            if !seen.contains_key(other) && !is_category {
                 problems.push(format!(
-                    "{}: rule `{}`: yields_to names unknown rule `{other}`",
+                    "{}: rule `{}`: yields_to names unknown rule or category `{other}`",
                     rule.origin, rule.id
                 ));
             }
