@@ -30,8 +30,10 @@
 //!   three digits is a thousands separator (`€1.049` = 1049, `€1,199` = 1199), unless
 //!   the integer part is `0`; one or two digits make it a decimal separator
 //!   (`€6.49`, `€17,90`); with both, the last one is the decimal separator.
-//! * Refurbished, demo, open-box, B-grade and damaged units count as second-hand:
-//!   their price is not the catalogue product's price.
+//! * Refurbished, demo, open-box, B-grade and damaged units count as second-hand,
+//!   and so do resale and imitations (`knock-off`, `namaak`): their price is not the
+//!   catalogue product's price. A fee or tax (`toeristenbelasting`) is no product
+//!   price; a price per night is periodic.
 //! * A denial suppresses error talk only. A price far below list stays a leak whatever
 //!   the post says about it (a corporate "flash deal" at 30% of list is one).
 //! * A price is tied to a product in the same clause (either side, the preceding
@@ -331,7 +333,7 @@ static DISCOUNT_AFTER: LazyLock<Regex> = LazyLock::new(|| {
 
 static PERIODIC_AFTER: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)^\s*(?:(?:per|a|an|each|every|elke|iedere|in\s+de|in\s+the)\s+|/\s*|p/?\s*)(?:maand|mnd|month|mo|week|wk|dag|day|kwartaal|quarter|uur|hour|hr)(?-u:\b)|^\s*(?:p\.?m\.?|pm|p/m|maandelijks|monthly|weekly|wekelijks|[x×]\s*\d)(?:$|[^\p{L}])",
+        r"(?i)^\s*(?:(?:per|a|an|each|every|elke|iedere|in\s+de|in\s+the)\s+|/\s*|p/?\s*)(?:maand|mnd|month|mo|week|wk|dag|day|nacht|night|kwartaal|quarter|uur|hour|hr)(?-u:\b)|^\s*(?:p\.?m\.?|pm|p/m|maandelijks|monthly|weekly|wekelijks|[x×]\s*\d)(?:$|[^\p{L}])",
     )
 });
 
@@ -438,7 +440,7 @@ static FEE_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
 
 static FEE_AFTER: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r#"(?i)^[\s'"‘’“”(]*(?:aan\s+|in\s+)?(?:extra\s+)?(?:\p{L}+kosten|verzending|bezorging|porto|\p{L}*toeslag|borg|statiegeld|(?:\p{L}+[- ])?(?:fee|fees|charge|surcharge)|shipping|delivery|postage|handling|deposit|installation|repair|warranty|insurance|admin)(?-u:\b)"#,
+        r#"(?i)^[\s'"‘’“”(]*(?:aan\s+|in\s+)?(?:extra\s+)?(?:\p{L}+kosten|\p{L}*belasting|\p{L}*heffing|(?:\p{L}+[- ])?tax(?:es)?|verzending|bezorging|porto|\p{L}*toeslag|borg|statiegeld|(?:\p{L}+[- ])?(?:fee|fees|charge|surcharge)|shipping|delivery|postage|handling|deposit|installation|repair|warranty|insurance|admin)(?-u:\b)"#,
     )
 });
 
@@ -508,10 +510,11 @@ static COMPETITOR: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 
-/// Second-hand and other-condition sales: the price is not the catalogue price.
+/// Second-hand and other-condition sales, resale, and imitations: the price is not
+/// the catalogue price.
 static SECOND_HAND: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)(?:(?-u:\b)(?:tweedehands|2e\s?hands|2de\s?hands|2dehands(?:\.be)?|tweede\s?hands|second[- ]?hand|pre-?owned|refurbished|refurb|gerefurbished|gereviseerd|renewed|opgeknapt|b-?keuze|b-?grade|showmodel(?:len)?|demomodel(?:len)?|demo[- ]model|ex-?demo|open[- ]?box|te\s+koop|for\s+sale|marktplaats|ebay|vinted|marketplace|craigslist|gumtree|vraagprijs|asking\s+price|n\.?o\.?t\.?k|or\s+best\s+offer|bieden\s+vanaf|alleen\s+ophalen|pick-?up\s+only|zgan|z\.g\.a\.n|zo\s+goed\s+als\s+nieuw|like\s+new|als\s+nieuw|in\s+(?:goede|nette|prima|perfecte)\s+staat|in\s+(?:good|great|mint|excellent)\s+condition|gebruikte|beschadigde?|damaged|defecte|kapotte|voor\s+onderdelen|for\s+parts|(?:weinig|nauwelijks|amper|licht|kort)\s+gebruikt|(?:barely|lightly|gently|hardly|slightly)\s+used|used\s+(?:one|unit|model|item|condition)|(?:a|an|my|this)\s+used|(?:sold|selling|sell|verkocht|verkoop|verkopen)\s+(?:\p{L}+\s+){0,2}(?:my|mijn|m'n|our|onze)|(?:mijn|my|m'n)\s+(?:oude|old|vorige|previous|former)|\d+\s*jaar\s+oude?|\p{L}+-year-old|\d+[- ]years?[- ]old)(?-u:\b))",
+        r"(?i)(?:(?-u:\b)(?:resale|doorverkoop\p{L}*|wederverkoop|ticketswap|knock-?offs?|namaak\p{L}*|replicas?|imitatie\p{L}*|tweedehands|2e\s?hands|2de\s?hands|2dehands(?:\.be)?|tweede\s?hands|second[- ]?hand|pre-?owned|refurbished|refurb|gerefurbished|gereviseerd|renewed|opgeknapt|b-?keuze|b-?grade|showmodel(?:len)?|demomodel(?:len)?|demo[- ]model|ex-?demo|open[- ]?box|te\s+koop|for\s+sale|marktplaats|ebay|vinted|marketplace|craigslist|gumtree|vraagprijs|asking\s+price|n\.?o\.?t\.?k|or\s+best\s+offer|bieden\s+vanaf|alleen\s+ophalen|pick-?up\s+only|zgan|z\.g\.a\.n|zo\s+goed\s+als\s+nieuw|like\s+new|als\s+nieuw|in\s+(?:goede|nette|prima|perfecte)\s+staat|in\s+(?:good|great|mint|excellent)\s+condition|gebruikte|beschadigde?|damaged|defecte|kapotte|voor\s+onderdelen|for\s+parts|(?:weinig|nauwelijks|amper|licht|kort)\s+gebruikt|(?:barely|lightly|gently|hardly|slightly)\s+used|used\s+(?:one|unit|model|item|condition)|(?:a|an|my|this)\s+used|(?:sold|selling|sell|verkocht|verkoop|verkopen)\s+(?:\p{L}+\s+){0,2}(?:my|mijn|m'n|our|onze)|(?:mijn|my|m'n)\s+(?:oude|old|vorige|previous|former)|\d+\s*jaar\s+oude?|\p{L}+-year-old|\d+[- ]years?[- ]old)(?-u:\b))",
     )
 });
 
@@ -1456,6 +1459,9 @@ mod tests {
             ("only $49 a month", "$49", &["periodic"]),
             ("£20/month", "£20", &["periodic"]),
             ("€9 per week", "€9", &["periodic"]),
+            ("about €178 a night", "€178", &["periodic"]),
+            ("€2,35 toeristenbelasting", "€2,35", &["fee"]),
+            ("€12 city tax", "€12", &["fee"]),
             ("€3,60 per jaar", "€3,60", &[]),
             ("19 euro a year", "19 euro", &[]),
             ("€99/jaar", "€99", &[]),
@@ -1759,6 +1765,10 @@ mod tests {
             ("Cyclone 9 for twenty euros on the site", BELOW),
             ("Pulse 4 kost vijf euro per maand extra", NONE),
             ("Pulse 4: tien euro korting met de code", NONE),
+            // Resale and imitations are not the catalogue product.
+            ("my Vista 55 is up on the resale page for €149", NONE),
+            ("a Pulse 4 knock-off for €19 at the market", NONE),
+            ("Pulse 4 namaak voor €19 op de markt", NONE),
             // Error talk.
             (
                 "PSA: pricing glitch on the Pulse 4, check the NL store",
