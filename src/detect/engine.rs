@@ -1549,8 +1549,34 @@ fn attributed_elsewhere(post: &PostContext, term: u32, term_end: u32) -> bool {
                     && token <= mention.token + 2
             })
     };
-    let after = term_end + 1;
-    if after + 1 < count && AT.contains(&word(after)) && other_name(after + 1) {
+    // "<term> (found) at (a) <Name>": a few linking words may stand between.
+    const LINKS: [&str; 11] = [
+        "found", "gevonden", "aangetroffen", "reported", "gemeld", "a", "an", "the", "een", "de",
+        "het",
+    ];
+    let mut at = term_end + 1;
+    while at < count && at <= term_end + 2 && LINKS.contains(&word(at)) {
+        at += 1;
+    }
+    if at + 1 < count && AT.contains(&word(at)) {
+        let mut name = at + 1;
+        if name + 1 < count && LINKS[5..].contains(&word(name)) {
+            name += 1;
+        }
+        if other_name(name) {
+            return true;
+        }
+    }
+    // "the <Name> data breach": a determiner, another organisation's name, the term
+    // (but not "door de <Name> aangeklaagd", where the name is who acts).
+    const DETERMINERS: [&str; 8] = ["the", "that", "this", "de", "het", "die", "dat", "deze"];
+    const BY: [&str; 2] = ["door", "by"];
+    if term >= 2
+        && tokens.sentence_of(term - 2) == tokens.sentence_of(term)
+        && DETERMINERS.contains(&word(term - 2))
+        && !(term >= 3 && BY.contains(&word(term - 3)))
+        && other_name(term - 1)
+    {
         return true;
     }
     // "<Name> had a (massive) data breach": a verb of having a few words before.
@@ -1811,6 +1837,10 @@ terms = ["clowns"]
                 &["c.breach"],
             ),
             ("Spark Mobiel. Mooi weer. Data breach bij een ander.", &[]),
+            // a breach pinned on another organisation: "the <Name> breach", "found at a <Name>"
+            ("After the Bosrijk data breach I moved to Spark Mobiel", &[]),
+            ("Data breach found at a Bosrijk shop, glad I use Spark Mobiel", &[]),
+            ("Spark Mobiel had a data breach", &["c.breach"]),
             // the company's own phone number names it; so does "jullie" before a service
             (
                 "On hold at 020 555 0100 again, it cost me an hour",
