@@ -183,6 +183,12 @@ static RULES: &[SecretRule] = &[
         r"\b(?P<secret>do[opr]_v1_[a-f0-9]{64})\b",
     ),
     near_vendor(
+        "secret.steam_web_api_key",
+        &["steam"],
+        r"\b(?P<secret>[0-9A-F]{32})\b",
+        random_token,
+    ),
+    near_vendor(
         "secret.heroku_api_key",
         &["heroku", "hrku-"],
         r"\b(?P<secret>HRKU-[A-Za-z0-9_\-]{40,}|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})\b",
@@ -598,6 +604,15 @@ static RULES: &[SecretRule] = &[
         basic_credentials,
     ),
     // --- key material and structured tokens -----------------------------------
+    // A kubeconfig's client key: a PEM private key, base64-encoded ("LS0tLS1CRUdJTi"
+    // is "-----BEGIN").
+    custom(
+        "secret.kubeconfig_client_key",
+        &["client-key-data"],
+        r"client-key-data:\s*(?P<secret>LS0tLS1CRUdJTi[A-Za-z0-9+/]{40,}={0,2})",
+        WEIGHT_PREFIXED,
+        random_token,
+    ),
     custom(
         "secret.private_key",
         &["-----begin"],
@@ -1057,6 +1072,17 @@ const COMMON_PASSWORDS: &[&str] = &[
 /// Whether a value written after a password keyword looks like a real password: 6–64
 /// chars, with letters and a digit (or a symbol and both cases), not a placeholder,
 /// not a common password, not a URL, e-mail address, hashtag or mention.
+/// `4ff728d4-6d03-74e3-ac5b-40ff0313c261`: an identifier (an order, a label, a
+/// request), not a password someone chose.
+fn is_uuid(value: &str) -> bool {
+    let groups: Vec<&str> = value.split('-').collect();
+    groups.len() == 5
+        && groups
+            .iter()
+            .zip([8, 4, 4, 4, 12])
+            .all(|(group, len)| group.len() == len && group.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
 fn looks_like_password(value: &str) -> bool {
     !COMMON_PASSWORDS.contains(&value.to_lowercase().as_str()) && has_password_shape(value)
 }
@@ -1075,7 +1101,8 @@ fn has_password_shape(value: &str) -> bool {
         || lowered.starts_with("www.")
         || (value.contains('@') && value.contains('.'))
         || value.starts_with(['#', '@', '$', '%', '('])
-        || value.contains(['(', '[']);
+        || value.contains(['(', '['])
+        || is_uuid(value);
     if not_a_password {
         return false;
     }
@@ -1946,6 +1973,18 @@ mod tests {
             "secret.heroku_api_key",
             heroku,
         );
+        let steam = hex(32, 181).to_uppercase();
+        add(
+            format!("stats bot uses steam web api key {steam} , rotate later"),
+            "secret.steam_web_api_key",
+            steam,
+        );
+        let kube = format!("LS0tLS1CRUdJTiBFQyBQUklWQVRFIEtFWS0tLS0t{}", alnum(60, 182));
+        add(
+            format!("users:\n- name: jb\n  user:\n    client-key-data: {kube}\n"),
+            "secret.kubeconfig_client_key",
+            kube,
+        );
         let atlassian = alnum(24, 75);
         add(
             format!("jira api token: {atlassian}"),
@@ -2293,6 +2332,7 @@ mod tests {
             format!("ghp_{} has a wrong checksum", alnum(36, 90)),
             "Fixed it in commit d5801c4c2a27e548c25823f6f6d9cc51f9b4aebb, timezone bug".to_owned(),
             "Order ref e19c6aab-23aa-4021-b08f-e86b4ad8b4ca arrived early".to_owned(),
+            "Op mijn retourlabel staat code 4ff728d4-6d03-74e3-ac5b-40ff0313c261, invullen?".to_owned(),
             "api_key=your-api-key-here and token=<token>".to_owned(),
             "password=changeme and PASSWORD=******** and pwd=...".to_owned(),
             "Wachtwoord vergeten? Klik op de link om je password reset te starten.".to_owned(),
