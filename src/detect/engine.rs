@@ -265,6 +265,26 @@ fn email_addresses(folded: &str) -> Vec<std::ops::Range<usize>> {
     addresses
 }
 
+/// The @handles in folded text (`@kk_helpt`). Like an e-mail address, a handle is a
+/// name, not words of the post: the `kk` of `@kk_helpt` is no curse and the `klacht`
+/// of `@klachtenlijn` no complaint.
+fn handles(folded: &str) -> Vec<std::ops::Range<usize>> {
+    let bytes = folded.as_bytes();
+    let handle = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.');
+    let mut found = Vec::new();
+    for (at, _) in folded.match_indices('@') {
+        let glued = at > 0 && (bytes[at - 1].is_ascii_alphanumeric() || bytes[at - 1] == b'.');
+        let end = bytes[at + 1..]
+            .iter()
+            .position(|&b| !handle(b))
+            .map_or(bytes.len(), |index| at + 1 + index);
+        if !glued && end > at + 1 {
+            found.push(at..end);
+        }
+    }
+    found
+}
+
 /// A literal pattern hit in the folded text that passed its boundary check.
 #[derive(Debug, Clone, Copy)]
 struct Literal {
@@ -957,7 +977,8 @@ impl RuleSet {
                 }
             }
         }
-        let addresses = email_addresses(folded);
+        let mut addresses = email_addresses(folded);
+        addresses.extend(handles(folded));
         if !addresses.is_empty() {
             let outside = |start: usize, end: usize| {
                 !addresses
@@ -2047,6 +2068,9 @@ about_company = "post"
                 &["pii.email", "t.breach"],
             ),
             ("@a", "mail klacht@acme.nl voor vragen", &["pii.email"]),
+            // ... nor are words inside an @handle
+            ("@a", "vragen? tag @klachtenlijn_acme", &[]),
+            ("@a", "klacht over Acme @klachtenlijn_acme", &["t.complaint"]),
             (
                 "@a",
                 "klacht over Acme, mail ik@opgelost.nl",
