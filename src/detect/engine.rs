@@ -977,13 +977,20 @@ impl RuleSet {
                 }
             }
         }
-        let mut addresses = email_addresses(folded);
-        addresses.extend(handles(folded));
-        if !addresses.is_empty() {
+        let addresses = email_addresses(folded);
+        let handles = handles(folded);
+        if !addresses.is_empty() || !handles.is_empty() {
+            // A word that is the whole handle still counts (`@NOS`, a call on the
+            // broadcaster); a word inside a longer one does not.
             let outside = |start: usize, end: usize| {
                 !addresses
                     .iter()
                     .any(|address| address.start <= start && end <= address.end)
+                    && !handles.iter().any(|handle| {
+                        handle.start <= start
+                            && end <= handle.end
+                            && !(start <= handle.start + 1 && end == handle.end)
+                    })
             };
             literals.retain(|literal| {
                 !literal.target.is_lexicon_word() || outside(literal.start, literal.end)
@@ -2070,6 +2077,7 @@ about_company = "post"
             ("@a", "mail klacht@acme.nl voor vragen", &["pii.email"]),
             // ... nor are words inside an @handle
             ("@a", "vragen? tag @klachtenlijn_acme", &[]),
+            ("@a", "Acme, kijk hier eens naar @klacht", &["t.complaint"]),
             ("@a", "klacht over Acme @klachtenlijn_acme", &["t.complaint"]),
             (
                 "@a",

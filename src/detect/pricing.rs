@@ -428,7 +428,7 @@ fn priced_per_unit(after: &str) -> bool {
 
 static PERIODIC_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)(?:(?-u:\b)(?:lease\p{L}*|leasen|huur\p{L}*|huren|rent\p{L}*|abonnement\p{L}*|subscription|subscribe|termijn\p{L}*|installments?|instalments?|afbetal\p{L}*|maandbedrag|maandprijs|monthly|maandelijks|per\s+maand|per\s+month)(?-u:\b)|(?-u:\b)\d+\s*[x×]\s*$)",
+        r"(?i)(?:(?-u:\b)(?:lease\p{L}*|leasen|huur\p{L}*|huren|rent\p{L}*|abonnement\p{L}*|subscription|subscribe|\p{L}*termijn\p{L}*|installments?|instalments?|afbetal\p{L}*|maandbedrag|maandprijs|monthly|maandelijks|per\s+maand|per\s+month)(?-u:\b)|(?-u:\b)\d+\s*[x×]\s*$)",
     )
 });
 
@@ -1454,6 +1454,7 @@ mod tests {
             ("nu €50 goedkoper", "€50", &["discount"]),
             ("met 32 GB voor €100 extra", "€100", &["discount"]),
             ("vanaf €52 per maand (36 maanden)", "€52", &["periodic"]),
+            ("in 12 maandtermijnen van €29,08", "€29,08", &["periodic"]),
             ("€52 p/m", "€52", &["periodic"]),
             ("€52/mnd", "€52", &["periodic"]),
             ("only $49 a month", "$49", &["periodic"]),
