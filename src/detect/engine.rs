@@ -1577,18 +1577,17 @@ fn attributed_elsewhere(post: &PostContext, term: u32, term_end: u32) -> bool {
                     && token <= mention.token + 2
             })
     };
-    // "<term> (found) at (a) <Name>": a few linking words may stand between.
-    const LINKS: [&str; 11] = [
-        "found", "gevonden", "aangetroffen", "reported", "gemeld", "a", "an", "the", "een", "de",
-        "het",
-    ];
+    // "<term> (found) at (a) <Name>": a verb of finding and an article may stand between.
+    const FOUND: [&str; 5] = ["found", "gevonden", "aangetroffen", "reported", "gemeld"];
+    const ARTICLES: [&str; 6] = ["a", "an", "the", "een", "de", "het"];
+    let linking = |token: u32| FOUND.contains(&word(token)) || ARTICLES.contains(&word(token));
     let mut at = term_end + 1;
-    while at < count && at <= term_end + 2 && LINKS.contains(&word(at)) {
+    while at < count && at <= term_end + 2 && linking(at) {
         at += 1;
     }
     if at + 1 < count && AT.contains(&word(at)) {
         let mut name = at + 1;
-        if name + 1 < count && LINKS[5..].contains(&word(name)) {
+        if name + 1 < count && ARTICLES.contains(&word(name)) {
             name += 1;
         }
         if other_name(name) {
@@ -1867,7 +1866,10 @@ terms = ["clowns"]
             ("Spark Mobiel. Mooi weer. Data breach bij een ander.", &[]),
             // a breach pinned on another organisation: "the <Name> breach", "found at a <Name>"
             ("After the Bosrijk data breach I moved to Spark Mobiel", &[]),
-            ("Data breach found at a Bosrijk shop, glad I use Spark Mobiel", &[]),
+            (
+                "Data breach found at a Bosrijk shop, glad I use Spark Mobiel",
+                &[],
+            ),
             ("Spark Mobiel had a data breach", &["c.breach"]),
             // the company's own phone number names it; so does "jullie" before a service
             (
@@ -2078,7 +2080,11 @@ about_company = "post"
             // ... nor are words inside an @handle
             ("@a", "vragen? tag @klachtenlijn_acme", &[]),
             ("@a", "Acme, kijk hier eens naar @klacht", &["t.complaint"]),
-            ("@a", "klacht over Acme @klachtenlijn_acme", &["t.complaint"]),
+            (
+                "@a",
+                "klacht over Acme @klachtenlijn_acme",
+                &["t.complaint"],
+            ),
             (
                 "@a",
                 "klacht over Acme, mail ik@opgelost.nl",

@@ -2332,7 +2332,8 @@ mod tests {
             format!("ghp_{} has a wrong checksum", alnum(36, 90)),
             "Fixed it in commit d5801c4c2a27e548c25823f6f6d9cc51f9b4aebb, timezone bug".to_owned(),
             "Order ref e19c6aab-23aa-4021-b08f-e86b4ad8b4ca arrived early".to_owned(),
-            "Op mijn retourlabel staat code 4ff728d4-6d03-74e3-ac5b-40ff0313c261, invullen?".to_owned(),
+            "Op mijn retourlabel staat code 4ff728d4-6d03-74e3-ac5b-40ff0313c261, invullen?"
+                .to_owned(),
             "api_key=your-api-key-here and token=<token>".to_owned(),
             "password=changeme and PASSWORD=******** and pwd=...".to_owned(),
             "Wachtwoord vergeten? Klik op de link om je password reset te starten.".to_owned(),
