@@ -240,49 +240,71 @@ pub struct RuleSet {
     model: Option<Arc<TextModel>>,
 }
 
-/// The e-mail addresses in folded text. Words of a rule pack inside one are no
-/// words of the post: `jeroen@ziggo.nl` names a mail provider, not a company the post
-/// is about, and `klachten@…` is no complaint.
-fn email_addresses(folded: &str) -> Vec<std::ops::Range<usize>> {
-    let bytes = folded.as_bytes();
-    let local = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'%' | b'+' | b'-');
-    let domain = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-');
-    let mut addresses = Vec::new();
-    for (at, _) in folded.match_indices('@') {
-        let start = bytes[..at]
-            .iter()
-            .rposition(|&b| !local(b))
-            .map_or(0, |index| index + 1);
-        let end = bytes[at + 1..]
-            .iter()
-            .position(|&b| !domain(b))
-            .map_or(bytes.len(), |index| at + 1 + index);
-        let host = folded[at + 1..end].trim_end_matches(['.', '-']);
-        if start < at && host.contains('.') && !host.starts_with('.') {
-            addresses.push(start..at + 1 + host.len());
-        }
-    }
-    addresses
+/// Names in folded text whose words are no words of the post, found in one pass over
+/// its `@`s:
+/// - e-mail addresses: `jeroen@ziggo.nl` names a mail provider, not a company the post
+///   is about, and `klachten@…` is no complaint;
+/// - @handles (`@kk_helpt`): the `kk` of `@kk_helpt` is no curse and the `klacht` of
+///   `@klachtenlijn` no complaint.
+struct Names {
+    addresses: Vec<std::ops::Range<usize>>,
+    handles: Vec<std::ops::Range<usize>>,
 }
 
-/// The @handles in folded text (`@kk_helpt`). Like an e-mail address, a handle is a
-/// name, not words of the post: the `kk` of `@kk_helpt` is no curse and the `klacht`
-/// of `@klachtenlijn` no complaint.
-fn handles(folded: &str) -> Vec<std::ops::Range<usize>> {
-    let bytes = folded.as_bytes();
-    let handle = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.');
-    let mut found = Vec::new();
-    for (at, _) in folded.match_indices('@') {
-        let glued = at > 0 && (bytes[at - 1].is_ascii_alphanumeric() || bytes[at - 1] == b'.');
-        let end = bytes[at + 1..]
-            .iter()
-            .position(|&b| !handle(b))
-            .map_or(bytes.len(), |index| at + 1 + index);
-        if !glued && end > at + 1 {
-            found.push(at..end);
+impl Names {
+    fn find(folded: &str) -> Names {
+        let bytes = folded.as_bytes();
+        let local =
+            |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'%' | b'+' | b'-');
+        let domain = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-');
+        let handle = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.');
+        let mut names = Names {
+            addresses: Vec::new(),
+            handles: Vec::new(),
+        };
+        for (at, _) in folded.match_indices('@') {
+            // Where a run of `part` bytes after the `@` ends.
+            let until = |part: fn(u8) -> bool| {
+                bytes[at + 1..]
+                    .iter()
+                    .position(|&b| !part(b))
+                    .map_or(bytes.len(), |index| at + 1 + index)
+            };
+            let start = bytes[..at]
+                .iter()
+                .rposition(|&b| !local(b))
+                .map_or(0, |index| index + 1);
+            let host = folded[at + 1..until(domain)].trim_end_matches(['.', '-']);
+            if start < at && host.contains('.') && !host.starts_with('.') {
+                names.addresses.push(start..at + 1 + host.len());
+            }
+            let glued = at > 0 && (bytes[at - 1].is_ascii_alphanumeric() || bytes[at - 1] == b'.');
+            let end = until(handle);
+            if !glued && end > at + 1 {
+                names.handles.push(at..end);
+            }
         }
+        names
     }
-    found
+
+    /// Whether `start..end` stands outside every name. A word that is a whole handle
+    /// still counts (`@NOS`, a call on the broadcaster); a word inside a longer one
+    /// does not.
+    fn outside(&self, start: usize, end: usize) -> bool {
+        !self
+            .addresses
+            .iter()
+            .any(|address| address.start <= start && end <= address.end)
+            && !self.handles.iter().any(|handle| {
+                handle.start <= start
+                    && end <= handle.end
+                    && !(start <= handle.start + 1 && end == handle.end)
+            })
+    }
+
+    fn is_empty(&self) -> bool {
+        self.addresses.is_empty() && self.handles.is_empty()
+    }
 }
 
 /// A literal pattern hit in the folded text that passed its boundary check.
@@ -977,25 +999,12 @@ impl RuleSet {
                 }
             }
         }
-        let addresses = email_addresses(folded);
-        let handles = handles(folded);
-        if !addresses.is_empty() || !handles.is_empty() {
-            // A word that is the whole handle still counts (`@NOS`, a call on the
-            // broadcaster); a word inside a longer one does not.
-            let outside = |start: usize, end: usize| {
-                !addresses
-                    .iter()
-                    .any(|address| address.start <= start && end <= address.end)
-                    && !handles.iter().any(|handle| {
-                        handle.start <= start
-                            && end <= handle.end
-                            && !(start <= handle.start + 1 && end == handle.end)
-                    })
-            };
+        let names = Names::find(folded);
+        if !names.is_empty() {
             literals.retain(|literal| {
-                !literal.target.is_lexicon_word() || outside(literal.start, literal.end)
+                !literal.target.is_lexicon_word() || names.outside(literal.start, literal.end)
             });
-            phrase_parts.retain(|part| outside(part.start, part.end));
+            phrase_parts.retain(|part| names.outside(part.start, part.end));
         }
         if !phrase_parts.is_empty() {
             self.join_phrases(&mut phrase_parts, tokens, &mut literals);

@@ -377,8 +377,7 @@ fn resolve(packs: Vec<ParsedPack>, problems: &mut Vec<String>) -> Vec<LexiconRul
     }
     for rule in &rules {
         for other in &rule.yields_to {
-            let is_category = Category::ALL.iter().any(|c| c.as_str() == other);
-            if !seen.contains_key(other) && !is_category {
+            if !seen.contains_key(other) && Category::parse(other).is_none() {
                 problems.push(format!(
                     "{}: rule `{}`: yields_to names unknown rule or category `{other}`",
                     rule.origin, rule.id
