@@ -918,6 +918,12 @@ impl RuleSet {
         // category reaches the threshold, which few posts do.
         let mut logits = learned::Logits::new(model);
         learned::features(text, &placeholders, role, mentioned, &mut logits);
+        // Where the model is sure a post is not a complaint, the rules' finding of one
+        // is dropped (`TextModel::vetoes`).
+        if !hits.is_empty() {
+            let probabilities = logits.probabilities();
+            hits.retain(|hit| !model.vetoes(hit.category, &probabilities));
+        }
         if !logits.any_above_threshold() {
             return;
         }
@@ -1941,7 +1947,7 @@ about_company = "post"
         // brand) counts the same.
         let mut names = HashMap::new();
         let mut examples = Vec::new();
-        let taught: [(&str, &[Category]); 6] = [
+        let taught: [(&str, &[Category]); 8] = [
             (
                 "Acme, weken wachten op mijn terugbetaling",
                 &[Category::ReputationComplaint],
@@ -1957,6 +1963,8 @@ about_company = "post"
             ("Mooie dag bij Acme", &[]),
             ("Acme heeft een nieuwe winkel", &[]),
             ("fijne collega's bij Acme", &[]),
+            ("storing bij Acme opgelost, mooie dag", &[]),
+            ("Acme, fijne dag, storing opgelost", &[]),
         ];
         for _ in 0..3 {
             for (text, labels) in taught {
@@ -1988,9 +1996,15 @@ about_company = "post"
             both.iter().map(|hit| hit.rule).collect::<Vec<_>>(),
             ["f.outage"]
         );
+        // Where the model is sure a post is no complaint, the rule's finding is dropped.
+        assert!(hits("Acme: storing opgelost, fijne dag").is_empty());
         // Switched off, the rules alone speak.
         let rules = rules.with_model(None);
         assert!(rules.detect(&post("@someone", text)).hits.is_empty());
+        assert_eq!(
+            rules_fired(&rules, "@someone", "Acme: storing opgelost, fijne dag"),
+            ["f.outage"]
+        );
     }
 
     fn rules_fired(rules: &RuleSet, handle: &str, text: &str) -> Vec<&'static str> {
