@@ -440,7 +440,7 @@ static FEE_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
 
 static FEE_AFTER: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r#"(?i)^[\s'"‘’“”(]*(?:aan\s+|in\s+)?(?:extra\s+)?(?:\p{L}+kosten|\p{L}*belasting|\p{L}*heffing|(?:\p{L}+[- ])?tax(?:es)?|verzending|bezorging|porto|\p{L}*toeslag|borg|statiegeld|(?:\p{L}+[- ])?(?:fee|fees|charge|surcharge)|shipping|delivery|postage|handling|deposit|installation|repair|warranty|insurance|admin)(?-u:\b)"#,
+        r#"(?i)^[\s'"‘’“”(]*(?:aan\s+|in\s+|(?:for|voor)\s+(?:(?:the|that|this|their|a|an|de|het|die|dat|deze|hun)\s+)?['"‘’“”]?)?(?:extra\s+)?(?:\p{L}+kosten|service|montage|assembly|bezorgen|levering|\p{L}*belasting|\p{L}*heffing|(?:\p{L}+[- ])?tax(?:es)?|verzending|bezorging|porto|\p{L}*toeslag|borg|statiegeld|(?:\p{L}+[- ])?(?:fee|fees|charge|surcharge)|shipping|delivery|postage|handling|deposit|installation|repair|warranty|insurance|admin)(?-u:\b)"#,
     )
 });
 
@@ -1484,6 +1484,8 @@ mod tests {
             ("the fee went up by €9", "€9", &["discount"]),
             ("€9 omhoog", "€9", &["discount"]),
             ("€4,95 verzendkosten", "€4,95", &["fee"]),
+            ("paid €79 for that 'service'", "€79", &["fee"]),
+            ("€49 voor de montage", "€49", &["fee"]),
             ("€5 bezorgkosten", "€5", &["fee"]),
             ("a €25 'restocking fee'", "€25", &["fee"]),
             ("shipping is €5", "€5", &["fee"]),
