@@ -836,10 +836,23 @@ impl RuleSet {
         let mut cues = self.apply_lexicon(&context, &mut hits, &mut talk);
 
         if !products.is_empty() {
+            // The company's own names, so that only another organisation's name can
+            // claim a price ("LingoLab's IELTS prep is €99").
+            let own_names: Vec<(usize, usize)> = literals
+                .iter()
+                .filter(|literal| {
+                    matches!(
+                        literal.target,
+                        Target::Brand | Target::BrandInTag | Target::BrandShort
+                    )
+                })
+                .map(|literal| folded.original_span(literal.start, literal.end))
+                .collect();
             pricing::find_pricing_leaks(
                 &post.text,
                 &products,
                 &talk,
+                &own_names,
                 self.profile.alert_below_ratio,
                 &mut hits,
             );

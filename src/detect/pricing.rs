@@ -44,7 +44,10 @@
 //! * Other brands and shops (a built-in list of common consumer-electronics and retail
 //!   names, plus "elsewhere", "competitor", …) between product and price mean the
 //!   price is theirs. A brand word that is part of a product mention in the same post
-//!   is the company's own and never counts as a competitor.
+//!   is the company's own and never counts as a competitor. So is any other
+//!   organisation named as the owner in front of the product or the price
+//!   (`LingoLab's …`, `bij AquaNoord kost …`, `FC Hoogwater selling their …`), unless the
+//!   name is one of the company's own.
 
 use super::hit::{Hit, Sensitivity};
 use crate::verdict::Category;
@@ -1038,6 +1041,50 @@ enum Tie {
     NextSentence,
 }
 
+/// A name that owns what follows it, in front of a product or a price: `LingoLab's`,
+/// `bij AquaNoord`, `at Bolt`, `FC Hoogwater selling`. One or two capitalised words;
+/// an apostrophe-s after a vowel is a Dutch plural (`Kassa's`), not a possessive.
+static OWNER_NAME: LazyLock<Regex> = LazyLock::new(|| {
+    const NAME: &str = r"\p{Lu}[\p{L}\p{N}&-]*(?:\s+\p{Lu}[\p{L}\p{N}&-]*)?";
+    re(&format!(
+        r"(?:(?-u:\b)(?i:bij|at|from|via)\s+(?P<at>{NAME})|(?P<of>{NAME}[^\s'’aeiouyAEIOUY])['’]s\s|(?P<sells>{NAME})\s+(?i:verkoopt|sells|selling|charges|charging|is\s+selling))"
+    ))
+});
+
+/// Capitalised words that are no organisation's name.
+const NOT_A_NAME: [&str; 24] = [
+    "i", "we", "they", "you", "he", "she", "it", "everyone", "someone", "nobody", "people",
+    "iemand", "niemand", "iedereen", "mensen", "ze", "zij", "hij", "je", "jij", "wij", "my",
+    "mijn", "our",
+];
+
+/// Whether `region` (at byte `offset` of `text`) names an organisation as the owner
+/// of a product or price, one that is neither the company (`own_names`) nor one of
+/// its products: a price at another shop or of another company's product is theirs.
+fn names_other_owner(
+    region: &str,
+    offset: usize,
+    products: &[ProductMention],
+    own_names: &[(usize, usize)],
+) -> bool {
+    OWNER_NAME.captures_iter(region).any(|found| {
+        let Some(name) = ["at", "of", "sells"]
+            .iter()
+            .find_map(|group| found.name(group))
+        else {
+            return false;
+        };
+        let (start, end) = (offset + name.start(), offset + name.end());
+        let first_word = name.as_str().split_whitespace().next().unwrap_or_default();
+        let overlaps = |(a, b): (usize, usize)| a < end && start < b;
+        !NOT_A_NAME.contains(&first_word.to_lowercase().as_str())
+            && !own_names.iter().any(|&span| overlaps(span))
+            && !products
+                .iter()
+                .any(|product| overlaps((product.start, product.end)))
+    })
+}
+
 /// Competitor words in `gap` that are not part of a product mention of this post.
 fn names_competitor(text: &str, gap: &str, products: &[ProductMention]) -> bool {
     COMPETITOR.find_iter(gap).any(|found| {
@@ -1107,6 +1154,7 @@ fn about_something_else(
     price: &PriceMention,
     product: &ProductMention,
     products: &[ProductMention],
+    own_names: &[(usize, usize)],
     segments: &Segments,
 ) -> bool {
     let (gap_start, gap_end) = if product.end <= price.start {
@@ -1129,6 +1177,16 @@ fn about_something_else(
     }
     let (product_clause_start, product_clause_end) = segments.clause_bounds(product.start);
     let lead_in = window_before(text, product.start, 50, product_clause_start);
+    // "LingoLab's IELTS prep is €99", "bij AquaNoord kost een huisaansluiting €495":
+    // another organisation named as the owner in front of the product or the price.
+    let (price_clause_start, _) = segments.clause_bounds(price.start);
+    let price_lead_in = window_before(text, price.start, 50, price_clause_start);
+    for region in [lead_in, gap, price_lead_in] {
+        let offset = region.as_ptr() as usize - text.as_ptr() as usize;
+        if names_other_owner(region, offset, products, own_names) {
+            return true;
+        }
+    }
     let linked = [&*ACCESSORY, &*SERVICE].iter().any(|words| {
         words
             .find_iter(lead_in)
@@ -1182,6 +1240,7 @@ pub fn find_pricing_leaks(
     text: &str,
     products: &[ProductMention],
     talk: &PriceTalk,
+    own_names: &[(usize, usize)],
     alert_below_ratio: f64,
     out: &mut Vec<Hit>,
 ) {
@@ -1217,7 +1276,7 @@ pub fn find_pricing_leaks(
             price.flags.periodic = false;
         }
         if price.flags.is_not_selling_price()
-            || about_something_else(text, &price, product, products, &segments)
+            || about_something_else(text, &price, product, products, own_names, &segments)
         {
             continue;
         }
@@ -1616,7 +1675,7 @@ mod tests {
 
     fn rules_for(text: &str) -> Vec<&'static str> {
         let mut out = Vec::new();
-        find_pricing_leaks(text, &products_in(text), &talk_in(text), 0.5, &mut out);
+        find_pricing_leaks(text, &products_in(text), &talk_in(text), &[], 0.5, &mut out);
         for hit in &out {
             assert_eq!(hit.category, Category::LeakPricing);
             assert_eq!(hit.sensitivity, Sensitivity::Plain);
@@ -1677,6 +1736,12 @@ mod tests {
                 "Competitor's earbuds are €49 and they sound worse than my Aura Buds 2",
                 NONE,
             ),
+            // Another organisation named as the owner of product or price.
+            ("Bij AquaNoord kost de Pulse 4 maar €99", NONE),
+            ("LingoLab's Pulse 4 is €99 but the reviews are awful", NONE),
+            ("FC Hoogwater selling their Pulse 4 for €50 this year", NONE),
+            // A Dutch plural is no possessive.
+            ("Kassa's slaan de Pulse 4 aan voor €9 😂", BELOW),
             (
                 "Spatbordset voor de Nimbus 14 kost €34,95 in de winkel",
                 NONE,
@@ -1807,6 +1872,7 @@ mod tests {
             text,
             &products_in(text),
             &PriceTalk::default(),
+            &[],
             0.5,
             &mut out,
         );
@@ -1826,8 +1892,28 @@ mod tests {
     fn no_products_no_hits() {
         let mut out = Vec::new();
         let text = "prijsfout! alles voor €1";
-        find_pricing_leaks(text, &[], &talk_in(text), 0.5, &mut out);
+        find_pricing_leaks(text, &[], &talk_in(text), &[], 0.5, &mut out);
         assert!(out.is_empty());
+    }
+
+    #[test]
+    fn the_company_own_name_is_no_other_owner() {
+        let text = "Bij Zephyr kost de Pulse 4 nu €9, dat klopt toch niet";
+        let zephyr = text.find("Zephyr").unwrap();
+        let mut out = Vec::new();
+        let own = [(zephyr, zephyr + "Zephyr".len())];
+        find_pricing_leaks(
+            text,
+            &products_in(text),
+            &talk_in(text),
+            &own,
+            0.5,
+            &mut out,
+        );
+        assert_eq!(out.len(), 1, "{out:?}");
+        out.clear();
+        find_pricing_leaks(text, &products_in(text), &talk_in(text), &[], 0.5, &mut out);
+        assert!(out.is_empty(), "{out:?}");
     }
 
     #[test]
@@ -1849,7 +1935,7 @@ mod tests {
             }],
             ..PriceTalk::default()
         };
-        find_pricing_leaks(text, &products, &talk, 0.5, &mut out);
+        find_pricing_leaks(text, &products, &talk, &[], 0.5, &mut out);
         assert_eq!(out.len(), 1);
         assert_eq!(out[0].rule, RULE_BELOW_LIST);
     }
