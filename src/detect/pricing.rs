@@ -443,7 +443,7 @@ static FEE_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
 
 static FEE_AFTER: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r#"(?i)^[\s'"‘’“”(]*(?:aan\s+|in\s+|(?:for|voor)\s+(?:(?:the|that|this|their|a|an|de|het|die|dat|deze|hun)\s+)?['"‘’“”]?)?(?:extra\s+)?(?:\p{L}+kosten|service|montage|assembly|bezorgen|levering|\p{L}*belasting|\p{L}*heffing|(?:\p{L}+[- ])?tax(?:es)?|verzending|bezorging|porto|\p{L}*toeslag|borg|statiegeld|(?:\p{L}+[- ])?(?:fee|fees|charge|surcharge)|shipping|delivery|postage|handling|deposit|installation|repair|warranty|insurance|admin)(?-u:\b)"#,
+        r#"(?i)^[\s'"‘’“”(]*(?:aan\s+|in\s+|(?:for|voor)\s+(?:(?:the|that|this|their|a|an|de|het|die|dat|deze|hun)\s+)?['"‘’“”]?)?(?:extra\s+)?(?:\p{L}+kosten|service|montage|assembly|bezorgen|levering|on\s+top|bovenop|\p{L}*belasting|\p{L}*heffing|(?:\p{L}+[- ])?tax(?:es)?|verzending|bezorging|porto|\p{L}*toeslag|borg|statiegeld|(?:\p{L}+[- ])?(?:fee|fees|charge|surcharge)|shipping|delivery|postage|handling|deposit|installation|repair|warranty|insurance|admin)(?-u:\b)"#,
     )
 });
 
@@ -1545,6 +1545,11 @@ mod tests {
             ("€4,95 verzendkosten", "€4,95", &["fee"]),
             ("paid €79 for that 'service'", "€79", &["fee"]),
             ("€49 voor de montage", "€49", &["fee"]),
+            (
+                "installation is €349 on top of the wallbox",
+                "€349",
+                &["fee"],
+            ),
             ("€5 bezorgkosten", "€5", &["fee"]),
             ("a €25 'restocking fee'", "€25", &["fee"]),
             ("shipping is €5", "€5", &["fee"]),
