@@ -29,6 +29,7 @@ pub struct Metrics {
     pub verdicts: IntCounterVec,
     pub findings: IntCounterVec,
     pub learned_findings: IntCounterVec,
+    pub learned_vetoes: IntCounterVec,
     pub alerts: IntCounterVec,
     pub alerts_produced: IntCounter,
     pub processing_duration: Histogram,
@@ -165,6 +166,12 @@ impl Metrics {
                 r,
                 "postwatch_learned_findings_total",
                 "Findings the learned model added (counted in findings_total too), by category.",
+                &["category"],
+            ),
+            learned_vetoes: counter_vec(
+                r,
+                "postwatch_learned_vetoes_total",
+                "Rule findings the learned model overruled and dropped, by category.",
                 &["category"],
             ),
             alerts: counter_vec(

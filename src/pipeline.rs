@@ -33,6 +33,14 @@ impl Detector {
     /// The verdict on a decoded post.
     pub fn verdict(&self, post: &Post) -> Verdict {
         let detection = self.rules.detect(post);
+        for &(rule, category) in &detection.vetoed {
+            // Rule ids and the post id only: no text of the post.
+            tracing::debug!(post = %post.id, rule, "the learned model overruled a finding");
+            crate::metrics::METRICS
+                .learned_vetoes
+                .with_label_values(&[category.as_str()])
+                .inc();
+        }
         score(&post.id, &post.text, detection)
     }
 

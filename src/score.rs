@@ -11,7 +11,9 @@ const PUBLIC_LEAK_FACTOR: f64 = 0.7;
 
 /// The verdict for one post.
 pub fn score(post_id: &str, text: &str, detection: Detection) -> Verdict {
-    let Detection { account_role, hits } = detection;
+    let Detection {
+        account_role, hits, ..
+    } = detection;
     let findings: Vec<Finding> = (0..hits.len())
         .map(|index| {
             let hit = &hits[index];
@@ -126,6 +128,7 @@ mod tests {
     #[test]
     fn verdict_has_sorted_distinct_categories_and_the_highest_severity() {
         let detection = Detection {
+            vetoed: Vec::new(),
             account_role: AccountRole::Employee,
             hits: vec![
                 hit(Category::ReputationAbuse, false),
@@ -146,6 +149,7 @@ mod tests {
     #[test]
     fn no_findings_is_none() {
         let detection = Detection {
+            vetoed: Vec::new(),
             account_role: AccountRole::Public,
             hits: vec![],
         };

@@ -320,6 +320,9 @@ struct Literal {
 pub struct Detection {
     pub account_role: AccountRole,
     pub hits: Vec<Hit>,
+    /// Rule findings the learned model overruled (`TextModel::vetoes`): rule id and
+    /// category, for the metric and the debug log that make the veto visible.
+    pub vetoed: Vec<(&'static str, Category)>,
 }
 
 /// Why a rule set did not build.
@@ -869,6 +872,7 @@ impl RuleSet {
             hits.retain(|hit| hit.rule != RULE_EMBARGOED_RESULTS);
         }
         self.add_up_cues(&mut cues, &mut hits);
+        let mut vetoed = Vec::new();
         if self.model.is_some() || capture.is_some() {
             self.second_opinion(
                 &literals,
@@ -877,15 +881,23 @@ impl RuleSet {
                 account_role,
                 capture,
                 &mut hits,
+                &mut vetoed,
             );
         }
         self.drop_yielding(&mut hits);
         drop_overlapping_duplicates(&mut hits);
-        Detection { account_role, hits }
+        Detection {
+            account_role,
+            hits,
+            vetoed,
+        }
     }
 
     /// The learned model's findings (`super::learned`): categories the rules did not
-    /// find, a reputation category only in a post that mentions the company.
+    /// find, a reputation category only in a post that mentions the company. Where the
+    /// model is sure a post lacks a category it may veto (`TextModel::vetoes`), the
+    /// rules' findings of it are dropped and their rule ids put in `vetoed`.
+    #[allow(clippy::too_many_arguments)]
     fn second_opinion(
         &self,
         literals: &[Literal],
@@ -894,6 +906,7 @@ impl RuleSet {
         role: AccountRole,
         capture: Option<(&mut Vec<learned::Feature>, &mut HashMap<u64, String>)>,
         hits: &mut Vec<Hit>,
+        vetoed: &mut Vec<(&'static str, Category)>,
     ) {
         let mut placeholders: Vec<(usize, usize, Placeholder)> = literals
             .iter()
@@ -935,7 +948,13 @@ impl RuleSet {
         // is dropped (`TextModel::vetoes`).
         if !hits.is_empty() {
             let probabilities = logits.probabilities();
-            hits.retain(|hit| !model.vetoes(hit.category, &probabilities));
+            hits.retain(|hit| {
+                let veto = model.vetoes(hit.category, &probabilities);
+                if veto {
+                    vetoed.push((hit.rule, hit.category));
+                }
+                !veto
+            });
         }
         if !logits.any_above_threshold() {
             return;
@@ -2009,8 +2028,15 @@ about_company = "post"
             both.iter().map(|hit| hit.rule).collect::<Vec<_>>(),
             ["f.outage"]
         );
-        // Where the model is sure a post is no complaint, the rule's finding is dropped.
-        assert!(hits("Acme: storing opgelost, fijne dag").is_empty());
+        // Where the model is sure a post is no complaint, the rule's finding is dropped,
+        // and the detection says which.
+        let overruled = rules.detect(&post("@someone", "Acme: storing opgelost, fijne dag"));
+        assert!(overruled.hits.is_empty());
+        assert_eq!(
+            overruled.vetoed,
+            [("f.outage", Category::ReputationComplaint)]
+        );
+        assert!(rules.detect(&post("@someone", text)).vetoed.is_empty());
         // Switched off, the rules alone speak.
         let rules = rules.with_model(None);
         assert!(rules.detect(&post("@someone", text)).hits.is_empty());

@@ -44,10 +44,10 @@
 //! * Other brands and shops (a built-in list of common consumer-electronics and retail
 //!   names, plus "elsewhere", "competitor", …) between product and price mean the
 //!   price is theirs. A brand word that is part of a product mention in the same post
-//!   is the company's own and never counts as a competitor. So is any other
-//!   organisation named as the owner in front of the product or the price
-//!   (`LingoLab's …`, `bij AquaNoord kost …`, `FC Hoogwater selling their …`), unless the
-//!   name is one of the company's own.
+//!   is the company's own and never counts as a competitor. Any other organisation
+//!   named as the owner in front of the product or the price (`LingoLab's …`, `bij
+//!   AquaNoord kost …`, `FC Hoogwater selling their …`) does count as one: the price is
+//!   theirs. The company's own names (brand spans passed in) never do.
 
 use super::hit::{Hit, Sensitivity};
 use crate::verdict::Category;
@@ -1043,22 +1043,122 @@ enum Tie {
 
 /// A name that owns what follows it, in front of a product or a price: `LingoLab's`,
 /// `bij AquaNoord`, `at Bolt`, `FC Hoogwater selling`. One or two capitalised words;
-/// an apostrophe-s after a vowel is a Dutch plural (`Kassa's`), not a possessive.
+/// an apostrophe-s after a vowel is a Dutch plural (`Kassa's`), not a possessive. Only
+/// English verbs of selling: Dutch puts the verb second, so the word before
+/// `verkoopt` is as often an adverb (`Nu verkoopt Zephyr …`) as a seller.
 static OWNER_NAME: LazyLock<Regex> = LazyLock::new(|| {
     const NAME: &str = r"\p{Lu}[\p{L}\p{N}&-]*(?:\s+\p{Lu}[\p{L}\p{N}&-]*)?";
     re(&format!(
-        r"(?:(?-u:\b)(?i:bij|at|from|via)\s+(?P<at>{NAME})|(?P<of>{NAME}[^\s'’aeiouyAEIOUY])['’]s\s|(?P<sells>{NAME})\s+(?i:verkoopt|sells|selling|charges|charging|is\s+selling))"
+        r"(?:(?-u:\b)(?i:bij|at|from|via)\s+(?P<at>{NAME})|(?P<of>{NAME}[^\s'’aeiouyAEIOUYáéíóúàèëïöüâêîôû])['’]s\s|(?P<sells>{NAME})\s+(?i:sells|selling|charges|charging|is\s+selling))"
     ))
 });
 
-/// Capitalised words that are no organisation's name.
-const NOT_A_NAME: [&str; 24] = [
-    "i", "we", "they", "you", "he", "she", "it", "everyone", "someone", "nobody", "people",
-    "iemand", "niemand", "iedereen", "mensen", "ze", "zij", "hij", "je", "jij", "wij", "my",
-    "mijn", "our",
+/// Capitalised words that start no organisation's name: pronouns, question and
+/// pointing words, the head office, days, months and sales days, ways to pay.
+const NOT_A_NAME: &[&str] = &[
+    "i",
+    "we",
+    "they",
+    "you",
+    "he",
+    "she",
+    "it",
+    "everyone",
+    "someone",
+    "nobody",
+    "people",
+    "iemand",
+    "niemand",
+    "iedereen",
+    "mensen",
+    "ze",
+    "zij",
+    "hij",
+    "je",
+    "jij",
+    "wij",
+    "my",
+    "mijn",
+    "our",
+    "ons",
+    "onze",
+    "that",
+    "this",
+    "what",
+    "who",
+    "where",
+    "there",
+    "here",
+    "let",
+    "dat",
+    "dit",
+    "wat",
+    "wie",
+    "waar",
+    "er",
+    "hier",
+    "daar",
+    "nu",
+    "now",
+    "then",
+    "dan",
+    "hq",
+    "head",
+    "hoofdkantoor",
+    "headquarters",
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+    "maandag",
+    "dinsdag",
+    "woensdag",
+    "donderdag",
+    "vrijdag",
+    "zaterdag",
+    "zondag",
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+    "januari",
+    "februari",
+    "maart",
+    "mei",
+    "juni",
+    "juli",
+    "augustus",
+    "oktober",
+    "black",
+    "cyber",
+    "kerst",
+    "christmas",
+    "pasen",
+    "easter",
+    "sinterklaas",
+    "koningsdag",
+    "klarna",
+    "ideal",
+    "paypal",
+    "tikkie",
+    "afterpay",
+    "riverty",
+    "checkout",
+    "kassa",
 ];
 
-/// Whether `region` (at byte `offset` of `text`) names an organisation as the owner
+/// Whether `region` (starting at byte `offset` of the post) names an organisation as the owner
 /// of a product or price, one that is neither the company (`own_names`) nor one of
 /// its products: a price at another shop or of another company's product is theirs.
 fn names_other_owner(
@@ -1181,11 +1281,17 @@ fn about_something_else(
     // another organisation named as the owner in front of the product or the price.
     let (price_clause_start, _) = segments.clause_bounds(price.start);
     let price_lead_in = window_before(text, price.start, 50, price_clause_start);
-    for region in [lead_in, gap, price_lead_in] {
-        let offset = region.as_ptr() as usize - text.as_ptr() as usize;
-        if names_other_owner(region, offset, products, own_names) {
-            return true;
-        }
+    // Each region with the byte where it starts (a lead-in ends where its word starts).
+    let regions = [
+        (product.start - lead_in.len(), lead_in),
+        (gap_start, gap),
+        (price.start - price_lead_in.len(), price_lead_in),
+    ];
+    if regions
+        .into_iter()
+        .any(|(offset, region)| names_other_owner(region, offset, products, own_names))
+    {
+        return true;
     }
     let linked = [&*ACCESSORY, &*SERVICE].iter().any(|words| {
         words
@@ -1221,6 +1327,8 @@ fn about_something_else(
 /// * `error_talk`: spans of price-error talk ("prijsfout", "pricing error", …).
 /// * `denials`: spans denying a price error ("geen prijsfout", "nee hoor, gewoon
 ///   actie"), including negated error talk.
+/// * `own_names`: byte ranges of the company's own names in `text`, which never count
+///   as another owner of a price.
 /// * `alert_below_ratio`: a tied price strictly below this share of the list price is
 ///   a leak.
 ///
@@ -1745,8 +1853,13 @@ mod tests {
             ("Bij AquaNoord kost de Pulse 4 maar €99", NONE),
             ("LingoLab's Pulse 4 is €99 but the reviews are awful", NONE),
             ("FC Hoogwater selling their Pulse 4 for €50 this year", NONE),
-            // A Dutch plural is no possessive.
+            // A Dutch plural is no possessive; an adverb before a Dutch verb, the head
+            // office, a sales day or a way to pay is no seller.
             ("Kassa's slaan de Pulse 4 aan voor €9 😂", BELOW),
+            ("Nu verkoopt de site de Pulse 4 voor €9", BELOW),
+            ("who at HQ put the Pulse 4 on the site for €9?", BELOW),
+            ("Bij Black Friday kost de Pulse 4 ineens €9", BELOW),
+            ("That's a steal: the Pulse 4 for €9", BELOW),
             (
                 "Spatbordset voor de Nimbus 14 kost €34,95 in de winkel",
                 NONE,
