@@ -324,7 +324,7 @@ static UNIT_AFTER: LazyLock<Regex> = LazyLock::new(|| {
 
 static DISCOUNT_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)(?-u:\b)(?:korting\s+(?:van|t\.?w\.?v\.?|ter\s+waarde\s+van)|discount\s+of|save|saves|saving|bespaar\p{L}*|besparing\s+van|voordeel\s+van|cashback(?:\s+(?:van|of))?|scheelt|verschil\s+van|difference\s+of|verlaagd\s+met|reduced\s+by|lowered\s+by|price\s+(?:drop|cut)\s+of|prijsverlaging\s+van|prijsdaling\s+van|verhoogd\s+met|omhoog\s+met|stijgt\s+met|steeg\s+met|verhoging\s+van|stijging\s+van|raised\s+by|increased\s+by|goes\s+up\s+by|went\s+up\s+by|rises\s+by|rose\s+by|increase\s+of|hike\s+of|minus)\s+(?:(?:wel|maar|liefst|ruim|ongeveer|about|around|nearly|almost|bijna|you|je|u|up\s+to|tot)\s+)*$",
+        r"(?i)(?-u:\b)(?:korting\s+(?:van|t\.?w\.?v\.?|ter\s+waarde\s+van)|discount\s+of|save|saves|saving|bespaar\p{L}*|besparing\s+van|voordeel\s+van|cashback(?:\s+(?:van|of))?|scheelt|verschil\s+van|difference\s+of|verlaagd\s+met|reduced\s+by|lowered\s+by|price\s+(?:drop|cut)\s+of|prijsverlaging\s+van|prijsdaling\s+van|verhoogd\s+met|omhoog\s+met|stijgt\s+met|steeg\s+met|verhoging\s+van|stijging\s+van|raised\s+by|increased\s+by|goes\s+up\s+by|went\s+up\s+by|rises\s+by|rose\s+by|increase\s+of|hike\s+of|minus)\s+(?:(?:wel|maar|liefst|ruim|ongeveer|about|around|nearly|almost|bijna|you|je|u|up\s+to|tot|us|me|ons|mij|roughly|approximately|circa|ca\.?|zo'n|pakweg|some)\s+)*$",
     )
 });
 
@@ -336,7 +336,7 @@ static DISCOUNT_AFTER: LazyLock<Regex> = LazyLock::new(|| {
 
 static PERIODIC_AFTER: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)^\s*(?:(?:per|a|an|each|every|elke|iedere|in\s+de|in\s+the)\s+|/\s*|p/?\s*)(?:maand|mnd|month|mo|week|wk|dag|day|nacht|night|kwartaal|quarter|uur|hour|hr)(?-u:\b)|^\s*(?:p\.?m\.?|pm|p/m|maandelijks|monthly|weekly|wekelijks|[x×]\s*\d)(?:$|[^\p{L}])",
+        r"(?i)^\s*(?:(?:per|/)\s*(?:user|gebruiker|seat|persoon|person|medewerker|employee|licen[cs]e|licentie)\s+)?(?:(?:per|a|an|each|every|elke|iedere|in\s+de|in\s+the)\s+|/\s*|p/?\s*)(?:maand|mnd|month|mo|week|wk|dag|day|nacht|night|kwartaal|quarter|uur|hour|hr)(?-u:\b)|^\s*(?:p\.?m\.?|pm|p/m|maandelijks|monthly|weekly|wekelijks|[x×]\s*\d)(?:$|[^\p{L}])",
     )
 });
 
@@ -466,7 +466,7 @@ static LOWER_BOUND_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
 
 static OTHER_AMOUNT: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)(?-u:\b)(?:terugbetaling\p{L}*|terugbetaald|terugstorting|teruggestort|refund\p{L}*|restitutie|compensatie|compensation|\p{L}*vergoeding|tegoed\p{L}*|vouchers?|waardebon\p{L}*|cadeaubon\p{L}*|cadeaukaart\p{L}*|gift\s?cards?|coupons?|inruil\p{L}*|trade-?in|omzet|revenue|turnover|verlies|loss|losses|schade|damages?|winst|profit|marge|margin|opgehaald|raised|gedoneerd|donated|donati\p{L}*|salaris|salary|loon|bonus|boete|penalty|budget|inleg|aandeel\p{L}*|koers|share\s+price|bod|bid|geboden|inkoopprijs|inkoop|kostprijs|cost\s+price|purchase\s+price|wholesale|groothandelsprijs)(?-u:\b)",
+        r"(?i)(?-u:\b)(?:terugbetaling\p{L}*|terugbetaald|terugstorting|teruggestort|refund\p{L}*|restitutie|compensatie|compensation|\p{L}*vergoeding|tegoed\p{L}*|vouchers?|waardebon\p{L}*|cadeaubon\p{L}*|cadeaukaart\p{L}*|gift\s?cards?|coupons?|inruil\p{L}*|trade-?in|omzet|revenue|turnover|verlies|loss|losses|schade|damages?|winst|profit|marge|margin|opgehaald|raised|gedoneerd|donated|donati\p{L}*|salaris|salary|loon|bonus|boete|penalty|budget|inleg|aandeel\p{L}*|koers|share\s+price|bod|bid|geboden|inkoopprijs|inkoop|kostprijs|cost\s+price|purchase\s+price|wholesale|groothandelsprijs|\p{L}*subsidie\p{L}*|subsid(?:y|ies)|grants?|teruggave|aanbetaling|down\s+payment)(?-u:\b)",
     )
 });
 
@@ -481,15 +481,16 @@ static ACCESSORY: LazyLock<Regex> = LazyLock::new(|| {
 /// Links an accessory to the product named right after it: `de wandbeugel voor de`.
 static ACCESSORY_LINK: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)^\s*(?:\p{L}+\s+)?(?:voor|for|van|of|bij|with|met|geschikt\s+voor|compatible\s+with|fits|past\s+op|op|to)\s+(?:(?:de|het|een|the|a|an|je|jouw|your|my|mijn|m'n|die|that|this|deze)\s+)?(?:\p{L}+\s+)?$",
+        r"(?i)^\s*(?:\p{L}+\s+)?(?:voor|for|van|of|bij|with|met|geschikt\s+voor|compatible\s+with|fits|past\s+op|op|on|to)\s+(?:(?:de|het|een|the|a|an|je|jouw|your|my|mijn|m'n|die|that|this|deze)\s+)?(?:\p{L}+\s+)?$",
     )
 });
 
-/// Services bought for a product: a price linked to them is theirs
-/// (`de reparatie van mijn Vista 55 kostte €250`).
+/// Services bought for a product, and charges on it: a price linked to them is theirs
+/// (`de reparatie van mijn Vista 55 kostte €250`, `statiegeld op de 6-pack is €0,60`,
+/// `shipping on the Kelderkist is €6,95`).
 static SERVICE: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)(?-u:\b)(?:repairs?|reparatie\p{L}*|installatie\p{L}*|installation|montage|service|onderhoud|maintenance|verzending|shipping|bezorging|delivery|garantie\p{L}*|warranty|verzekering|insurance|kalibratie|calibration)(?-u:\b)",
+        r"(?i)(?-u:\b)(?:repairs?|reparatie\p{L}*|installatie\p{L}*|installation|montage|service|onderhoud|maintenance|verzending|shipping|bezorging|delivery|garantie\p{L}*|warranty|verzekering|insurance|kalibratie|calibration|statiegeld|deposit|borg|\p{L}+kosten|postage|porto)(?-u:\b)",
     )
 });
 
@@ -1653,6 +1654,10 @@ mod tests {
             ("€4,95 verzendkosten", "€4,95", &["fee"]),
             ("paid €79 for that 'service'", "€79", &["fee"]),
             ("€49 voor de montage", "€49", &["fee"]),
+            ("€4.50 per user per month", "€4.50", &["periodic"]),
+            ("saves us roughly €780 a year", "€780", &["discount"]),
+            ("de ISDE-subsidie van €2.725", "€2.725", &["other"]),
+            ("die €95 was de aanbetaling", "€95", &["other"]),
             (
                 "installation is €349 on top of the wallbox",
                 "€349",
@@ -1853,6 +1858,9 @@ mod tests {
             ("Bij AquaNoord kost de Pulse 4 maar €99", NONE),
             ("LingoLab's Pulse 4 is €99 but the reviews are awful", NONE),
             ("FC Hoogwater selling their Pulse 4 for €50 this year", NONE),
+            // A charge on the product, not its price.
+            ("shipping on the Pulse 4 is €6,95, fair enough", NONE),
+            ("statiegeld op de Pulse 4 is €0,60", NONE),
             // A Dutch plural is no possessive; an adverb before a Dutch verb, the head
             // office, a sales day or a way to pay is no seller.
             ("Kassa's slaan de Pulse 4 aan voor €9 😂", BELOW),
