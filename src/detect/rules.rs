@@ -88,7 +88,8 @@
 //! also a complaint, even when the poster's own data leaked). It may also name a
 //! category: the findings are dropped when any finding of that category is on the
 //! post (a pasted credential is `leak.secret`; the troubleshooting around it, "prod
-//! says unauthorized", is not also an incident).
+//! says unauthorized", is not also an incident). Its list may use sets too, so rules
+//! that yield alike share one (`yields_to = ["$complaint_yields_to"]`).
 //!
 //! Rules of category `leak.pricing` never fire alone: they are price-error talk that
 //! the pricing detector ties to a catalogue product (and their negated or excepted
@@ -365,6 +366,7 @@ fn resolve(packs: Vec<ParsedPack>, problems: &mut Vec<String>) -> Vec<LexiconRul
         expand("exceptions", &mut rule.exceptions, false);
         expand("unless", &mut rule.unless, false);
         expand("requires", &mut rule.requires, true);
+        expand("yields_to", &mut rule.yields_to, false);
     }
     let mut seen = HashMap::new();
     for rule in &rules {
@@ -677,6 +679,7 @@ name = "s"
 quiet = ["nog geheim", "$hush"]
 hush = ["ssst"]
 cuts = ["ontslag*"]
+gives_way_to = ["b", "leak.pricing"]
 
 [[rule]]
 id = "a"
@@ -686,9 +689,17 @@ terms = ["$cuts", "layoffs"]
 requires = ["$quiet", "$company"]
 requires_window = 12
 about_company = "sentence"
+yields_to = ["$gives_way_to"]
+
+[[rule]]
+id = "b"
+category = "leak.financial"
+weight = 60
+terms = ["winstwaarschuwing"]
 "#;
         let rules = parse_pack("s.toml", pack).unwrap();
         assert_eq!(rules[0].terms, ["ontslag*", "layoffs"]);
+        assert_eq!(rules[0].yields_to, ["b", "leak.pricing"]);
         assert_eq!(rules[0].requires, ["nog geheim", "ssst", "$company"]);
         assert_eq!(rules[0].requires_window, Some(12));
         assert_eq!(rules[0].about_company, Some(CompanyScope::Sentence));
