@@ -5,7 +5,7 @@ use crate::alert::{AlertRecord, Fingerprinter, alert_record};
 use crate::detect::RuleSet;
 use crate::post::{DecodeError, Post, decode};
 use crate::score::score;
-use crate::verdict::{Severity, Verdict};
+use crate::verdict::{Category, Severity, Verdict};
 use chrono::{DateTime, Utc};
 
 /// What became of one message.
@@ -17,6 +17,9 @@ pub enum Outcome {
         post: Box<Post>,
         verdict: Verdict,
         alert: Option<Box<AlertRecord>>,
+        /// Rule findings the learned model overruled (rule id, category), for the
+        /// worker's metric and debug log.
+        vetoed: Vec<(&'static str, Category)>,
     },
     /// Not a valid post: it goes to the dead-letter topic.
     Invalid(DecodeError),
@@ -32,16 +35,14 @@ pub struct Detector {
 impl Detector {
     /// The verdict on a decoded post.
     pub fn verdict(&self, post: &Post) -> Verdict {
-        let detection = self.rules.detect(post);
-        for &(rule, category) in &detection.vetoed {
-            // Rule ids and the post id only: no text of the post.
-            tracing::debug!(post = %post.id, rule, "the learned model overruled a finding");
-            crate::metrics::METRICS
-                .learned_vetoes
-                .with_label_values(&[category.as_str()])
-                .inc();
-        }
-        score(&post.id, &post.text, detection)
+        self.verdict_and_vetoes(post).0
+    }
+
+    /// The verdict, and the rule findings the learned model overruled on the way.
+    fn verdict_and_vetoes(&self, post: &Post) -> (Verdict, Vec<(&'static str, Category)>) {
+        let mut detection = self.rules.detect(post);
+        let vetoed = std::mem::take(&mut detection.vetoed);
+        (score(&post.id, &post.text, detection), vetoed)
     }
 
     /// The whole per-message path.
@@ -50,13 +51,14 @@ impl Detector {
             Ok(post) => post,
             Err(error) => return Outcome::Invalid(error),
         };
-        let verdict = self.verdict(&post);
+        let (verdict, vetoed) = self.verdict_and_vetoes(&post);
         let alert = (verdict.severity >= self.alert_min_severity)
             .then(|| Box::new(alert_record(&self.fingerprinter, &post, &verdict, now)));
         Outcome::Scanned {
             post: Box::new(post),
             verdict,
             alert,
+            vetoed,
         }
     }
 }

@@ -115,8 +115,17 @@ fn outcome_records(
             post,
             verdict,
             alert,
+            vetoed,
         } => {
             count_verdict(topic, &verdict);
+            for (rule, category) in vetoed {
+                // Rule ids and the post id only: no text of the post.
+                tracing::debug!(post = %post.id, rule, "the learned model overruled a finding");
+                METRICS
+                    .learned_vetoes
+                    .with_label_values(&[category.as_str()])
+                    .inc();
+            }
             let mut records = Vec::new();
             if let Some(alert) = alert {
                 for category in &alert.categories {

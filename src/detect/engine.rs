@@ -944,10 +944,10 @@ impl RuleSet {
         // category reaches the threshold, which few posts do.
         let mut logits = learned::Logits::new(model);
         learned::features(text, &placeholders, role, mentioned, &mut logits);
+        let probabilities = logits.probabilities();
         // Where the model is sure a post is not a complaint, the rules' finding of one
         // is dropped (`TextModel::vetoes`).
         if !hits.is_empty() {
-            let probabilities = logits.probabilities();
             hits.retain(|hit| {
                 let veto = model.vetoes(hit.category, &probabilities);
                 if veto {
@@ -956,7 +956,7 @@ impl RuleSet {
                 !veto
             });
         }
-        if !logits.any_above_threshold() {
+        if probabilities.iter().all(|&p| p < model.threshold()) {
             return;
         }
         let mut features = Vec::new();

@@ -726,13 +726,6 @@ impl<'a> Logits<'a> {
     pub fn probabilities(&self) -> [f32; N] {
         self.sums.map(sigmoid)
     }
-
-    /// Whether any category reaches the model's threshold.
-    pub fn any_above_threshold(&self) -> bool {
-        self.sums
-            .iter()
-            .any(|&logit| sigmoid(logit) >= self.model.threshold)
-    }
 }
 
 impl FeatureSink for Logits<'_> {

@@ -1054,110 +1054,18 @@ static OWNER_NAME: LazyLock<Regex> = LazyLock::new(|| {
     ))
 });
 
-/// Capitalised words that start no organisation's name: pronouns, question and
-/// pointing words, the head office, days, months and sales days, ways to pay.
-const NOT_A_NAME: &[&str] = &[
-    "i",
-    "we",
-    "they",
-    "you",
-    "he",
-    "she",
-    "it",
-    "everyone",
-    "someone",
-    "nobody",
-    "people",
-    "iemand",
-    "niemand",
-    "iedereen",
-    "mensen",
-    "ze",
-    "zij",
-    "hij",
-    "je",
-    "jij",
-    "wij",
-    "my",
-    "mijn",
-    "our",
-    "ons",
-    "onze",
-    "that",
-    "this",
-    "what",
-    "who",
-    "where",
-    "there",
-    "here",
-    "let",
-    "dat",
-    "dit",
-    "wat",
-    "wie",
-    "waar",
-    "er",
-    "hier",
-    "daar",
-    "nu",
-    "now",
-    "then",
-    "dan",
-    "hq",
-    "head",
-    "hoofdkantoor",
-    "headquarters",
-    "monday",
-    "tuesday",
-    "wednesday",
-    "thursday",
-    "friday",
-    "saturday",
-    "sunday",
-    "maandag",
-    "dinsdag",
-    "woensdag",
-    "donderdag",
-    "vrijdag",
-    "zaterdag",
-    "zondag",
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
-    "januari",
-    "februari",
-    "maart",
-    "mei",
-    "juni",
-    "juli",
-    "augustus",
-    "oktober",
-    "black",
-    "cyber",
-    "kerst",
-    "christmas",
-    "pasen",
-    "easter",
-    "sinterklaas",
-    "koningsdag",
-    "klarna",
-    "ideal",
-    "paypal",
-    "tikkie",
-    "afterpay",
-    "riverty",
-    "checkout",
-    "kassa",
-];
+/// Capitalised words that start no organisation's name, lower case and separated by
+/// spaces: pronouns, question and pointing words, the head office, days, months and
+/// sales days, ways to pay.
+const NOT_A_NAME: &str = "\
+    i we they you he she it everyone someone nobody people iemand niemand iedereen mensen \
+    ze zij hij je jij wij my mijn our ons onze that this what who where there here let dat \
+    dit wat wie waar er hier daar nu now then dan hq head hoofdkantoor headquarters monday \
+    tuesday wednesday thursday friday saturday sunday maandag dinsdag woensdag donderdag \
+    vrijdag zaterdag zondag january february march april may june july august september \
+    october november december januari februari maart mei juni juli augustus oktober black \
+    cyber kerst christmas pasen easter sinterklaas koningsdag klarna ideal paypal tikkie \
+    afterpay riverty checkout kassa";
 
 /// Whether `region` (starting at byte `offset` of the post) names an organisation as the owner
 /// of a product or price, one that is neither the company (`own_names`) nor one of
@@ -1176,9 +1084,14 @@ fn names_other_owner(
             return false;
         };
         let (start, end) = (offset + name.start(), offset + name.end());
-        let first_word = name.as_str().split_whitespace().next().unwrap_or_default();
+        let first_word = name
+            .as_str()
+            .split_whitespace()
+            .next()
+            .unwrap_or_default()
+            .to_lowercase();
         let overlaps = |(a, b): (usize, usize)| a < end && start < b;
-        !NOT_A_NAME.contains(&first_word.to_lowercase().as_str())
+        !NOT_A_NAME.split_whitespace().any(|word| word == first_word)
             && !own_names.iter().any(|&span| overlaps(span))
             && !products
                 .iter()

@@ -1069,9 +1069,6 @@ const COMMON_PASSWORDS: &[&str] = &[
     "example",
 ];
 
-/// Whether a value written after a password keyword looks like a real password: 6–64
-/// chars, with letters and a digit (or a symbol and both cases), not a placeholder,
-/// not a common password, not a URL, e-mail address, hashtag or mention.
 /// `4ff728d4-6d03-74e3-ac5b-40ff0313c261`: an identifier (an order, a label, a
 /// request), not a password someone chose.
 fn is_uuid(value: &str) -> bool {
@@ -1083,6 +1080,9 @@ fn is_uuid(value: &str) -> bool {
             .all(|(group, len)| group.len() == len && group.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
+/// Whether a value written after a password keyword looks like a real password: 6–64
+/// chars, with letters and a digit (or a symbol and both cases), not a placeholder,
+/// not a common password, not a URL, e-mail address, hashtag, mention or UUID.
 fn looks_like_password(value: &str) -> bool {
     !COMMON_PASSWORDS.contains(&value.to_lowercase().as_str()) && has_password_shape(value)
 }
