@@ -84,9 +84,10 @@ enum Command {
         /// Extra rule pack directories (they decide how company names are read).
         #[arg(long = "rules")]
         rule_dirs: Vec<PathBuf>,
-        /// The probability from which the model reports a category.
-        #[arg(long, default_value_t = 0.7)]
-        threshold: f32,
+        /// The probability from which the model reports a category, for every
+        /// category (default: the built-in one of each).
+        #[arg(long)]
+        threshold: Option<f32>,
         /// Features whose weights all stay below this in size are left out.
         #[arg(long, default_value_t = learned::Training::default().prune_below)]
         prune: f32,
@@ -329,13 +330,13 @@ fn eval(
 fn train(
     out: &std::path::Path,
     rule_dirs: &[PathBuf],
-    threshold: f32,
+    threshold: Option<f32>,
     prune: f32,
     l2: f32,
     sets: &[String],
 ) -> anyhow::Result<ExitCode> {
     anyhow::ensure!(
-        threshold > 0.0 && threshold < 1.0,
+        threshold.is_none_or(|threshold| threshold > 0.0 && threshold < 1.0),
         "--threshold must be between 0 and 1"
     );
     let lexicon = load_packs(rule_dirs)?;
@@ -356,7 +357,9 @@ fn train(
         examples.append(&mut found);
     }
     let training = learned::Training {
-        threshold,
+        threshold: threshold.map_or(learned::Training::default().threshold, |threshold| {
+            [threshold; learned::CATEGORIES.len()]
+        }),
         prune_below: prune,
         l2,
         ..learned::Training::default()

@@ -956,7 +956,7 @@ impl RuleSet {
                 !veto
             });
         }
-        if probabilities.iter().all(|&p| p < model.threshold()) {
+        if !model.reaches_threshold(&probabilities) {
             return;
         }
         let mut features = Vec::new();
