@@ -856,6 +856,7 @@ impl RuleSet {
                 &products,
                 &talk,
                 &own_names,
+                &self.profile.products,
                 self.profile.alert_below_ratio,
                 &mut hits,
             );

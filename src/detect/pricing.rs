@@ -34,6 +34,18 @@
 //!   and so do resale and imitations (`knock-off`, `namaak`): their price is not the
 //!   catalogue product's price. A fee or tax (`toeristenbelasting`) is no product
 //!   price; a price per night is periodic.
+//! * The words of the products' own names never say what an amount is: `Salaris
+//!   Plus` is no salary, `Basis Budget` no budget. A word of the product's catalogue
+//!   name between it and the price says what the product is (`LP-4 label printer`
+//!   for the "Labelprinter LP-4"), not that the price is an accessory's.
+//! * A monthly price is the product's price next to a hint of an error, or when the
+//!   post names the list price as what it should be or was (`€8,90 p/m ipv 89`,
+//!   `(normaal 179)`, `list is 229`, `last week it was 134`): then the catalogue
+//!   lists the product per month too. A purchase price beside a lease (`koopprijs`)
+//!   does not make the lease the price.
+//! * `de kassa rekent €289 af` charges €289 (`afrekenen`); `€50 af` takes €50 off.
+//!   What costs something at a product (`een extra strook kost bij Salaris Plus €2,50`)
+//!   is the subject's price, and a co-payment (`eigen bijdrage`) is a fee.
 //! * A denial suppresses error talk only. A price far below list stays a leak whatever
 //!   the post says about it (a corporate "flash deal" at 30% of list is one).
 //! * A price is tied to a product in the same clause (either side, the preceding
@@ -50,6 +62,7 @@
 //!   theirs. The company's own names (brand spans passed in) never do.
 
 use super::hit::{Hit, Sensitivity};
+use crate::profile::Product;
 use crate::verdict::Category;
 use regex::Regex;
 use std::sync::LazyLock;
@@ -324,7 +337,7 @@ static UNIT_AFTER: LazyLock<Regex> = LazyLock::new(|| {
 
 static DISCOUNT_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)(?-u:\b)(?:korting\s+(?:van|t\.?w\.?v\.?|ter\s+waarde\s+van)|discount\s+of|save|saves|saving|bespaar\p{L}*|besparing\s+van|voordeel\s+van|cashback(?:\s+(?:van|of))?|scheelt|verschil\s+van|difference\s+of|verlaagd\s+met|reduced\s+by|lowered\s+by|price\s+(?:drop|cut)\s+of|prijsverlaging\s+van|prijsdaling\s+van|verhoogd\s+met|omhoog\s+met|stijgt\s+met|steeg\s+met|verhoging\s+van|stijging\s+van|raised\s+by|increased\s+by|goes\s+up\s+by|went\s+up\s+by|rises\s+by|rose\s+by|increase\s+of|hike\s+of|minus)\s+(?:(?:wel|maar|liefst|ruim|ongeveer|about|around|nearly|almost|bijna|you|je|u|up\s+to|tot|us|me|ons|mij|roughly|approximately|circa|ca\.?|zo'n|pakweg|some)\s+)*$",
+        r"(?i)(?-u:\b)(?:korting\s+(?:van|t\.?w\.?v\.?|ter\s+waarde\s+van)|discount\s+of|save|saves|saving|bespaar\p{L}*|besparing\s+van|voordeel\s+van|cashback(?:\s+(?:van|of))?|scheelt|verschil\s+van|difference\s+of|verlaagd\s+met|reduced\s+by|lowered\s+by|price\s+(?:drop|cut)\s+of|prijsverlaging\s+van|prijsdaling\s+van|verhoogd\s+met|omhoog\s+met|stijgt\s+met|steeg\s+met|verhoging\s+van|stijging\s+van|raised\s+by|increased\s+by|goes\s+up\s+by|went\s+up\s+by|rises\s+by|rose\s+by|increase\s+of|hike\s+of|minus)\s+(?:(?:wel|maar|liefst|ruim|ongeveer|about|around|nearly|almost|bijna|you|je|u|up\s+to|tot|us|me|ons|mij|roughly|approximately|circa|ca\.?|zo'n|pakweg|some|toch|weer|nog|al|even)\s+)*$",
     )
 });
 
@@ -437,13 +450,13 @@ static PERIODIC_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
 
 static FEE_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)(?-u:\b)(?:\p{L}*kosten|shipping|delivery|postage|porto|verzending|bezorging|fees?|\p{L}*toeslag|surcharge|borg|deposit|statiegeld|administratie\p{L}*|installatie\p{L}*|installation|montage|reparatie\p{L}*|repair|garantie\p{L}*|warranty|verzekering|insurance|handling|charges?|retour\p{L}*|return)\s*[:=]?\s*(?:(?:van|of|is|was|bedraagt|bedragen|kost|costs?|only|maar|slechts|just|extra|a|an|de|het|the|nog|ook|also|wel)\s+)*$",
+        r"(?i)(?-u:\b)(?:\p{L}*kosten|shipping|delivery|postage|porto|verzending|bezorging|fees?|\p{L}*toeslag|surcharge|borg|deposit|statiegeld|administratie\p{L}*|installatie\p{L}*|installation|montage|reparatie\p{L}*|repair|garantie\p{L}*|warranty|verzekering|insurance|handling|charges?|retour\p{L}*|return|eigen\s+bijdrage|eigen\s+risico|co-?pay(?:ment)?|deductible)\s*[:=]?\s*(?:(?:van|of|is|was|bedraagt|bedragen|kost|costs?|only|maar|slechts|just|extra|a|an|de|het|the|nog|ook|also|wel)\s+)*$",
     )
 });
 
 static FEE_AFTER: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r#"(?i)^[\s'"‘’“”(]*(?:aan\s+|in\s+|(?:for|voor)\s+(?:(?:the|that|this|their|a|an|de|het|die|dat|deze|hun)\s+)?['"‘’“”]?)?(?:extra\s+)?(?:\p{L}+kosten|service|montage|assembly|bezorgen|levering|on\s+top|bovenop|\p{L}*belasting|\p{L}*heffing|(?:\p{L}+[- ])?tax(?:es)?|verzending|bezorging|porto|\p{L}*toeslag|borg|statiegeld|(?:\p{L}+[- ])?(?:fee|fees|charge|surcharge)|shipping|delivery|postage|handling|deposit|installation|repair|warranty|insurance|admin)(?-u:\b)"#,
+        r#"(?i)^[\s'"‘’“”(]*(?:aan\s+|in\s+|(?:for|voor)\s+(?:(?:the|that|this|their|a|an|de|het|die|dat|deze|hun)\s+)?['"‘’“”]?)?(?:extra\s+)?(?:\p{L}+kosten|service|montage|assembly|bezorgen|levering|on\s+top|bovenop|\p{L}*belasting|\p{L}*heffing|(?:\p{L}+[- ])?tax(?:es)?|verzending|bezorging|porto|\p{L}*toeslag|borg|statiegeld|(?:\p{L}+[- ])?(?:fee|fees|charge|surcharge)|shipping|delivery|postage|handling|deposit|installation|repair|warranty|insurance|admin|eigen\s+bijdrage|eigen\s+risico|co-?pay(?:ment)?|deductible)(?-u:\b)"#,
     )
 });
 
@@ -485,12 +498,19 @@ static ACCESSORY_LINK: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 
+/// A subject that costs something at a product: `… kost bij`, `… costs with`.
+static COSTS_AT: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)\p{L}\s+(?:kost|kosten|kostte|costs?|is)\s+(?:bij|with|on|op)\s+(?:(?:de|het|the|je|your)\s+)?$",
+    )
+});
+
 /// Services bought for a product, and charges on it: a price linked to them is theirs
 /// (`de reparatie van mijn Vista 55 kostte €250`, `statiegeld op de 6-pack is €0,60`,
 /// `shipping on the Kelderkist is €6,95`).
 static SERVICE: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)(?-u:\b)(?:repairs?|reparatie\p{L}*|installatie\p{L}*|installation|montage|service|onderhoud|maintenance|verzending|shipping|bezorging|delivery|garantie\p{L}*|warranty|verzekering|insurance|kalibratie|calibration|statiegeld|deposit|borg|\p{L}+kosten|postage|porto)(?-u:\b)",
+        r"(?i)(?-u:\b)(?:repairs?|reparatie\p{L}*|installatie\p{L}*|installation|montage|service|onderhoud|maintenance|verzending|shipping|bezorging|delivery|garantie\p{L}*|warranty|verzekering|insurance|kalibratie|calibration|statiegeld|deposit|borg|\p{L}+kosten|postage|porto|onderhouds\p{L}*|\p{L}*beurt|tune-?up|check-?up|inspectie|inspection)(?-u:\b)",
     )
 });
 
@@ -1019,7 +1039,8 @@ fn context_flags(text: &str, start: usize, end: usize, segments: &Segments) -> P
     let clause_before = window_before(text, start, 40, clause_start);
     let clause_after = window_after(text, end, 32, clause_end);
     PriceFlags {
-        discount: DISCOUNT_BEFORE.is_match(before) || DISCOUNT_AFTER.is_match(after),
+        discount: DISCOUNT_BEFORE.is_match(before)
+            || (DISCOUNT_AFTER.is_match(after) && !charged_off(clause_before, after)),
         periodic: PERIODIC_AFTER.is_match(after) || PERIODIC_BEFORE.is_match(clause_before),
         fee: FEE_BEFORE.is_match(before) || FEE_AFTER.is_match(after),
         reference: REFERENCE_BEFORE.is_match(before)
@@ -1032,6 +1053,15 @@ fn context_flags(text: &str, start: usize, end: usize, segments: &Segments) -> P
                 .is_some_and(|found| found.start() <= 16),
         implicit_currency: false,
     }
+}
+
+/// `de kassa rekent €289 af`: `af` closes the verb `afrekenen` (to charge), it does
+/// not take the amount off.
+fn charged_off(clause_before: &str, after: &str) -> bool {
+    static CHARGES: LazyLock<Regex> =
+        LazyLock::new(|| re(r"(?i)(?-u:\b)(?:rekent|rekende|rekenden|rekenen|reken)(?-u:\b)"));
+    static AF: LazyLock<Regex> = LazyLock::new(|| re(r"(?i)^\s*af(?-u:\b)"));
+    AF.is_match(after) && CHARGES.is_match(clause_before)
 }
 
 /// How a price is tied to a product: lower is closer.
@@ -1169,6 +1199,7 @@ fn about_something_else(
     product: &ProductMention,
     products: &[ProductMention],
     own_names: &[(usize, usize)],
+    catalogue: &[Product],
     segments: &Segments,
 ) -> bool {
     let (gap_start, gap_end) = if product.end <= price.start {
@@ -1177,7 +1208,22 @@ fn about_something_else(
         (price.end, product.start)
     };
     let gap = &text[gap_start..gap_end];
-    if ACCESSORY.is_match(gap) || names_competitor(text, gap, products) {
+    // "LP-4 label printer is €29": a word of the product's own catalogue name says
+    // what the product is, not that the price is an accessory's.
+    let own_kind = |word: &str| {
+        word.chars().count() >= 4
+            && catalogue.get(product.product_index).is_some_and(|entry| {
+                let word = word.to_lowercase();
+                std::iter::once(&entry.name)
+                    .chain(&entry.aliases)
+                    .any(|name| name.to_lowercase().contains(&word))
+            })
+    };
+    if ACCESSORY
+        .find_iter(gap)
+        .any(|word| !own_kind(word.as_str()))
+        || names_competitor(text, gap, products)
+    {
         return true;
     }
     // "Competitor's city e-bike is €1,299 … than my Polder 7": a competitor named
@@ -1205,6 +1251,11 @@ fn about_something_else(
         .into_iter()
         .any(|(offset, region)| names_other_owner(region, offset, products, own_names))
     {
+        return true;
+    }
+    // "een extra correctiestrook kost bij Salaris Plus €2,50": what costs that is the
+    // subject before `kost`, the product only where it is bought.
+    if price.start > product.end && COSTS_AT.is_match(lead_in) {
         return true;
     }
     let linked = [&*ACCESSORY, &*SERVICE].iter().any(|words| {
@@ -1263,6 +1314,7 @@ pub fn find_pricing_leaks(
     products: &[ProductMention],
     talk: &PriceTalk,
     own_names: &[(usize, usize)],
+    catalogue: &[Product],
     alert_below_ratio: f64,
     out: &mut Vec<Hit>,
 ) {
@@ -1272,6 +1324,7 @@ pub fn find_pricing_leaks(
     let (error_talk, denials) = (talk.error.as_slice(), talk.denials.as_slice());
     let segments = Segments::new(text);
     let first_new = out.len();
+    let mut masked: Option<String> = None;
     for price in read_prices(text, &segments) {
         // Cheapest tests first (all pure, so the order changes no result): the context
         // flags only for a price below list.
@@ -1287,18 +1340,29 @@ pub fn find_pricing_leaks(
         {
             continue;
         }
-        let mut price = with_context_flags(text, price, &segments);
+        // The words of the products' own names say nothing about an amount: "Salaris
+        // Plus", "Basis Budget" and "Jackpot abonnement" are what is sold, not a
+        // salary, a budget or the term of a subscription.
+        let unnamed = masked.get_or_insert_with(|| without_product_names(text, products));
+        let mut price = with_context_flags(unnamed, price, &segments);
         if price.amount == 0.0 {
             // "returns €0,00": nothing is taken off nothing.
             price.flags.discount = false;
         }
-        if price.flags.periodic && talk_near(text, &price, talk, &segments) {
+        if price.flags.periodic
+            && (talk_near(text, &price, talk, &segments)
+                || states_list_price(unnamed, &price, product.list_price, &segments))
+        {
             // "Bug in productie: de lease toonde €64,90 p/m": a subscription or lease
-            // is sold per month, and the talk says this monthly price is wrong.
+            // is sold per month, and the talk says this monthly price is wrong. "€8,90
+            // p/m ipv 89": the post names the list price as what the same period
+            // should cost, so the list price is per month too.
             price.flags.periodic = false;
         }
         if price.flags.is_not_selling_price()
-            || about_something_else(text, &price, product, products, own_names, &segments)
+            || about_something_else(
+                text, &price, product, products, own_names, catalogue, &segments,
+            )
         {
             continue;
         }
@@ -1347,6 +1411,67 @@ pub fn find_pricing_leaks(
             );
         }
     }
+}
+
+/// Words before an amount that make it the price something should have or had:
+/// [`REFERENCE_BEFORE`], and `list is`, `het was`, `it was`.
+static STATED_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)(?-u:\b)(?:(?:list|list\s+price|lijstprijs|catalogusprijs|normal\s+price|normale\s+prijs|usual\s+price|de\s+prijs|the\s+price)\s+(?:is|was|=)|(?:it|het|die|dat|this|that)\s+(?:was|kostte|cost)|(?:last\s+week|vorige\s+week|gisteren|yesterday)\s+(?:it\s+)?(?:was|kostte|cost))\s*:?\s*$",
+    )
+});
+
+/// Whether the price's sentence or the next one names the product's list price as
+/// what it should be or was: `ipv 148,95`, `(normaal 179)`, `list is 229`, `last
+/// week it was 134`. `text` has the product names blanked out
+/// ([`without_product_names`]), so a number in a name does not count.
+fn states_list_price(
+    text: &str,
+    price: &PriceMention,
+    list_price: f64,
+    segments: &Segments,
+) -> bool {
+    let (sentence_start, sentence_end) =
+        segments.sentence_bounds(floor_boundary(text, price.start));
+    let (_, next_end) = segments.sentence_bounds(sentence_end.min(text.len()));
+    let region_end = next_end.max(sentence_end).min(text.len());
+    NUMBER
+        .find_iter(&text[sentence_start..region_end])
+        .map(|number| (sentence_start + number.start(), number))
+        .filter(|&(start, _)| start < price.start || start >= price.end)
+        .any(|(start, number)| {
+            let Some(parsed) = parse_number(number.as_str()) else {
+                return false;
+            };
+            if (parsed.value - list_price).abs() > 0.03 * list_price {
+                return false;
+            }
+            let before = window_before(text, start, 32, sentence_start.min(start));
+            let before = before.trim_end_matches(|c: char| {
+                c.is_whitespace() || matches!(c, '€' | '$' | '£' | ':')
+            });
+            let before = before
+                .strip_suffix("EUR")
+                .or_else(|| before.strip_suffix("eur"))
+                .unwrap_or(before)
+                .trim_end();
+            REFERENCE_BEFORE.is_match(before) || STATED_BEFORE.is_match(before)
+        })
+}
+
+/// `text` with the bytes of every product mention turned into spaces: the same
+/// offsets, none of the names' words.
+fn without_product_names(text: &str, products: &[ProductMention]) -> String {
+    let mut bytes = text.as_bytes().to_vec();
+    for product in products {
+        if let Some(name) = bytes.get_mut(product.start..product.end) {
+            name.fill(b' ');
+        }
+    }
+    // Whole characters were replaced (mentions start and end on character
+    // boundaries), so the bytes are still UTF-8; were a range ever to split a
+    // character, the words are read with the names in them, as before.
+    String::from_utf8(bytes).unwrap_or_else(|_| text.to_string())
 }
 
 /// What the rule packs said about prices in one post: price-error talk, hints of an
@@ -1641,7 +1766,31 @@ mod tests {
         ("Cyclone 9", 649.0),
         ("Pulse 4", 329.0),
         ("Widget Pro", 99.0),
+        ("Salaris Plus", 89.0),
+        ("Basis Budget", 134.5),
+        ("LP-4", 229.0),
     ];
+
+    /// Catalogue names longer than the mention, where a test needs them.
+    const FULL_NAMES: &[(&str, &str)] = &[("LP-4", "Snelpak Labelprinter LP-4")];
+
+    /// The profile's products for `CATALOGUE`, in its order.
+    fn catalogue() -> Vec<Product> {
+        CATALOGUE
+            .iter()
+            .map(|&(name, list_price)| Product {
+                sku: None,
+                name: FULL_NAMES
+                    .iter()
+                    .find(|(short, _)| *short == name)
+                    .map_or(name, |(_, full)| full)
+                    .to_string(),
+                aliases: vec![name.to_string()],
+                list_price,
+                currency: "EUR".into(),
+            })
+            .collect()
+    }
 
     /// Product mentions by case-insensitive search, longest names first, no overlaps.
     fn products_in(text: &str) -> Vec<ProductMention> {
@@ -1706,7 +1855,16 @@ mod tests {
 
     fn rules_for(text: &str) -> Vec<&'static str> {
         let mut out = Vec::new();
-        find_pricing_leaks(text, &products_in(text), &talk_in(text), &[], 0.5, &mut out);
+        let catalogue = catalogue();
+        find_pricing_leaks(
+            text,
+            &products_in(text),
+            &talk_in(text),
+            &[],
+            &catalogue,
+            0.5,
+            &mut out,
+        );
         for hit in &out {
             assert_eq!(hit.category, Category::LeakPricing);
             assert_eq!(hit.sensitivity, Sensitivity::Plain);
@@ -1727,6 +1885,35 @@ mod tests {
         const BOTH: &[&str] = &[RULE_BELOW_LIST, RULE_ERROR_TALK];
         const NONE: &[&str] = &[];
         let cases: &[(&str, &[&str])] = &[
+            // The words of a product's own name say nothing about the amount.
+            ("Salaris Plus voor €8,90 vandaag", BELOW),
+            ("Basis Budget kost nu €13,45 😂", BELOW),
+            // A word of the catalogue name says what the product is; other parts
+            // are still accessories.
+            ("LP-4 label printer is €29 right now", BELOW),
+            ("LP-4 labels voor €29", NONE),
+            // A monthly price against the list price named as what it should be.
+            ("Salaris Plus nu €8,90 p/m ipv 89 🙈", BELOW),
+            (
+                "Basis Budget at €39 a month on the site. Last week it was 134",
+                BELOW,
+            ),
+            ("Basis Budget at €39 a month on the site", NONE),
+            ("Lease de Vista 65 voor €52 p/m, koopprijs €2199", NONE),
+            // `af` of `afrekenen` takes nothing off.
+            ("de kassa rekent bij de Pulse 4 nu 89 euro af", BELOW),
+            ("nu €50 af op de Pulse 4", NONE),
+            // Something else that costs that at the product, a co-payment, a service.
+            (
+                "een extra correctiestrook kost bij Salaris Plus €2,50 per stuk",
+                NONE,
+            ),
+            ("Met Salaris Plus betaal ik €3,50 eigen bijdrage", NONE),
+            ("Onderhoudsbeurt voor m'n Pulse 4: €29", NONE),
+            (
+                "Pulse 4 voor €299 in de actie, scheelt toch weer een paar euro",
+                NONE,
+            ),
             // Far below list.
             ("Vista 65 staat sinds 10 uur voor €219 live 😬", BELOW),
             ("de Aura Buds 2 staan nu voor 17,90 in de webshop 😂", BELOW),
@@ -1912,6 +2099,7 @@ mod tests {
             &products_in(text),
             &PriceTalk::default(),
             &[],
+            &[],
             0.5,
             &mut out,
         );
@@ -1931,7 +2119,7 @@ mod tests {
     fn no_products_no_hits() {
         let mut out = Vec::new();
         let text = "prijsfout! alles voor €1";
-        find_pricing_leaks(text, &[], &talk_in(text), &[], 0.5, &mut out);
+        find_pricing_leaks(text, &[], &talk_in(text), &[], &[], 0.5, &mut out);
         assert!(out.is_empty());
     }
 
@@ -1946,12 +2134,21 @@ mod tests {
             &products_in(text),
             &talk_in(text),
             &own,
+            &[],
             0.5,
             &mut out,
         );
         assert_eq!(out.len(), 1, "{out:?}");
         out.clear();
-        find_pricing_leaks(text, &products_in(text), &talk_in(text), &[], 0.5, &mut out);
+        find_pricing_leaks(
+            text,
+            &products_in(text),
+            &talk_in(text),
+            &[],
+            &[],
+            0.5,
+            &mut out,
+        );
         assert!(out.is_empty(), "{out:?}");
     }
 
@@ -1974,7 +2171,7 @@ mod tests {
             }],
             ..PriceTalk::default()
         };
-        find_pricing_leaks(text, &products, &talk, &[], 0.5, &mut out);
+        find_pricing_leaks(text, &products, &talk, &[], &[], 0.5, &mut out);
         assert_eq!(out.len(), 1);
         assert_eq!(out[0].rule, RULE_BELOW_LIST);
     }
