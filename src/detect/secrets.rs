@@ -666,7 +666,7 @@ static RULES: &[SecretRule] = &[
     custom(
         "secret.url_credentials",
         &["://"],
-        r"(?i)\b(?:https?|ftps?|sftp|smtps?|ldaps?|ssh)://[^\s:/@]{1,64}:(?P<secret>[^\s:/@]{3,128})@[A-Za-z0-9.\-]+",
+        r"(?i)\b(?:https?|ftps?|sftp|smtps?|ldaps?|ssh|mqtts?|wss?|imaps?|pop3s?|nats|kafka|git|svn|telnet|rtsps?|sips?|xmpp|ircs?|webdavs?|rsync|vnc|rdp|socks[45]?)://[^\s:/@]{1,64}:(?P<secret>[^\s:/@]{3,128})@[A-Za-z0-9.\-]+",
         WEIGHT_GENERIC,
         url_password,
     ),
@@ -718,7 +718,7 @@ static RULES: &[SecretRule] = &[
             "pass",
             "code",
         ],
-        r"(?i)\b(?:\p{L}*w[a@4]chtw[o0]{2}rd|w8w[o0]{2}rd|w[ ._-][a@4][ ._-]c[ ._-]h[ ._-]t[ ._-]w[ ._-][o0][ ._-][o0][ ._-]r[ ._-]d|\p{L}*p[a@4]sw[o0]{2}rd|p[a@4][s$5]{2}w[o0]rd|p[ ._-][a@4][ ._-][s$5][ ._-][s$5][ ._-]w[ ._-][o0][ ._-]r[ ._-]d|\p{L}*passwort|kennwort|passwd|passcode|passphrase|pass phrase|wachtzin|mot de passe|mdp|netwerksleutel|wifi-?sleutel|wi-?fi key|wpa2? key|pre-shared key|psk|pwd|pw|ww|pass|pincode|toegangscode|code)\b",
+        r"(?i)\b(?:\p{L}*w[a@4]chtw[o0]{2}rd|w8w[o0]{2}rd|w[ ._-][a@4][ ._-]c[ ._-]h[ ._-]t[ ._-]w[ ._-][o0][ ._-][o0][ ._-]r[ ._-]d|\p{L}*p[a@4]sw[o0]{2}rd|p[a@4][s$5]{2}w[o0]{1,2}rd|p[ ._-][a@4][ ._-][s$5][ ._-][s$5][ ._-]w[ ._-][o0][ ._-]r[ ._-]d|\p{L}*passwort|kennwort|passwd|passcode|passphrase|pass phrase|wachtzin|mot de passe|mdp|netwerksleutel|wifi-?sleutel|wi-?fi key|wpa2? key|pre-shared key|psk|pwd|pw|ww|pass|pincode|toegangscode|code)\b",
         WEIGHT_GENERIC,
         prose_password,
     ),
@@ -747,10 +747,11 @@ static RULES: &[SecretRule] = &[
             "beheerder",
             "superuser",
         ],
-        // `login: user / pass`, a login in prose that ends in `met user / pass`
-        // ("scanners loggen vanaf vannacht in op wms.local met nachtploeg / …"), or an
+        // `login: user / pass`, a login in prose that ends in `met user / pass` or
+        // `…: user / pass` ("scanners loggen vanaf vannacht in op wms.local met
+        // nachtploeg / …", "login van het gedeelde account hangt op een post-it: …"), or an
         // administrator account with its password (`admin / …`).
-        r"(?i)\b(?:(?:(?:login|log-in|inlog\w*|credentials|creds|account|gebruikersnaam|username|user|digid|eherkenning)\b[^\S\n]*(?:[:=]|\s+is\b|\s+was\b)?|(?:inlog\w*|loggen|logt|log\s+in|logging\s+in|sign\s+in|aanmelden)\b[^\n]{0,80}?\s(?:met|with|als|as|using|is|was|=|:))[^\S\n]*[^\s/]{2,64}[^\S\n]*|(?:admin|root|administrator|beheerder|superuser)[^\S\n]*)/[^\S\n]*(?P<secret>\S{6,64})",
+        r"(?i)\b(?:(?:(?:login|log-in|inlog\w*|credentials|creds|account|gebruikersnaam|username|user|digid|eherkenning)\b[^\S\n]*(?:[:=]|\s+is\b|\s+was\b)?|(?:login|log-in|inlog\w*|loggen|logt|log\s+in|logging\s+in|sign\s+in|aanmelden)\b[^\n]{0,80}?(?:\s(?:met|with|als|as|using|is|was|=)|\s?:))[^\S\n]*[^\s/]{2,64}[^\S\n]*|(?:admin|root|administrator|beheerder|superuser)[^\S\n]*)/[^\S\n]*(?P<secret>\S{6,64})",
         WEIGHT_GENERIC,
         login_password,
     ),
@@ -1136,7 +1137,7 @@ fn trim_value(text: &str, span: Range<usize>) -> Range<usize> {
     let value = &text[span.clone()];
     let trimmed_end =
         value.trim_end_matches(['.', ',', ';', ':', ')', '"', '\'', '?', '`', '”', '’', '»']);
-    let trimmed = trimmed_end.trim_start_matches(['"', '\'', '`', '“', '‘', '«']);
+    let trimmed = trimmed_end.trim_start_matches(['"', '\'', '`', '“', '‘', '«', '(', '[']);
     let start = span.start + (trimmed_end.len() - trimmed.len());
     start..start + trimmed.len()
 }
@@ -1513,20 +1514,34 @@ fn names_a_public_code(text: &str, at: usize) -> bool {
         .is_some_and(|word| PUBLIC.contains(&word.as_str()))
 }
 
-/// How many words after a password keyword a strong value may sit, in one sentence.
+/// How many words after a password keyword a strong value may sit, in its sentence
+/// or the next: `wie had het nieuwe wachtwoord?? gevonden in de groepsapp: …`.
 const MAX_WORDS_TO_STRONG_VALUE: usize = 12;
 
 /// The first strong, password-shaped word (see [`looks_like_strong_password`]) among
-/// the first words after a keyword, before the sentence ends: `het wachtwoord van het
-/// gedeelde account is sinds vandaag <value>`, `nieuwe = <value>`.
+/// the first words after a keyword, in its sentence or the next: `het wachtwoord van
+/// het gedeelde account is sinds vandaag <value>`, `nieuwe = <value>`, `wachtwoord
+/// veranderd?? het was altijd <value>`. In the next sentence the value needs a
+/// symbol other than a hyphen or a dot, as chosen passwords have and model names
+/// (`X-Pro-2024`) do not.
 fn strong_in_sentence(text: &str, words: &[Range<usize>]) -> Option<Range<usize>> {
+    let mut sentence_ends = 0;
     for range in words.iter().take(MAX_WORDS_TO_STRONG_VALUE) {
         let span = trim_value(text, range.clone());
-        if looks_like_strong_password(&text[span.clone()]) {
+        let value = &text[span.clone()];
+        let special = || {
+            value
+                .chars()
+                .any(|c| !c.is_alphanumeric() && !matches!(c, '-' | '.' | '_'))
+        };
+        if looks_like_strong_password(value) && (sentence_ends == 0 || special()) {
             return Some(span);
         }
         if text[range.clone()].ends_with(['.', '?', '!', ';']) {
-            break;
+            sentence_ends += 1;
+            if sentence_ends == 2 {
+                break;
+            }
         }
     }
     None
@@ -2093,6 +2108,28 @@ mod tests {
             );
         }
         for (text, rule, password) in [
+            // A strong value in the sentence after the keyword's, in brackets, after
+            // a leet keyword; credentials in any URL scheme; a login ending in `…:`.
+            (
+                "wie had het nieuwe p4ssw00rd van de tablets?? gevonden in de groepsapp: Pwhwb62*MBKM",
+                "secret.password_prose",
+                "Pwhwb62*MBKM",
+            ),
+            (
+                "het vpn-wachtwoord gewoon op een post-it (Etygn&902Syl4) #dag1",
+                "secret.password_prose",
+                "Etygn&902Syl4",
+            ),
+            (
+                "de test-broker is mqtts://fleet_dev:Fiets96%xtVlME@mqtt.example.nl:8883",
+                "secret.url_credentials",
+                "Fiets96%xtVlME",
+            ),
+            (
+                "login van het gedeelde account hangt op een post-it: socialdesk / Rzmpq464#roiD",
+                "secret.login_credentials",
+                "Rzmpq464#roiD",
+            ),
             (
                 "DB_PASSWORD=Kassa2026!x",
                 "secret.password_assignment",
@@ -2358,6 +2395,8 @@ mod tests {
             "Authorization: Basic dXNlcjpwYXNzd29yZA== (user:password)".to_owned(),
             "the netwerksleutel staat op de sticker onder de router".to_owned(),
             "sk-learn and sk-image are python packages".to_owned(),
+            "Wachtwoord vergeten?? Gelukkig werkt de Galaxy-S24-Ultra nog gewoon".to_owned(),
+            "wachtwoord kwijt. Morgen komt de Zephyr-X200.Pro binnen".to_owned(),
             "Primary-key and foreign-key constraints, index_key=created_at".to_owned(),
         ];
         for text in cases {
