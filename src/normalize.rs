@@ -137,15 +137,18 @@ fn is_invisible(c: char) -> bool {
 
 /// A copy of a post for the structured detectors (secrets and personal data), which
 /// read the original characters rather than the folded text: invisible format
-/// characters are removed (`shp\u{200B}at_…` is one token again) and an e-mail address
-/// written with spaces around its `@` and dots (`m . vandijk84 @ ziggo . nl`) is closed
-/// up. Every byte of the copy is a byte of the original, so spans map back exactly.
+/// characters are removed (`shp\u{200B}at_…` is one token again), full-width letters,
+/// digits and signs become their ASCII forms (`６９９１８８８５４` is a number again)
+/// and an e-mail address written with spaces around its `@` and dots (`m . vandijk84
+/// @ ziggo . nl`) is closed up. Every byte of the copy knows the original character it
+/// came from, so spans map back exactly.
 #[derive(Debug, Clone)]
 pub struct Compacted {
     /// The compacted text.
     pub text: String,
-    /// For every byte of `text`, the offset of the same byte in the original.
-    origin: Vec<u32>,
+    /// For every byte of `text`, the original byte range of the character it came
+    /// from (one byte of it, for a character copied as it is).
+    origin: Vec<(u32, u32)>,
 }
 
 impl Compacted {
@@ -158,15 +161,25 @@ impl Compacted {
     pub fn original_span(&self, start: usize, end: usize) -> (usize, usize) {
         if start >= end {
             let at = self.origin.get(start).map_or_else(
-                || self.origin.last().map_or(0, |&o| o as usize + 1),
-                |&o| o as usize,
+                || self.origin.last().map_or(0, |&(_, end)| end as usize),
+                |&(start, _)| start as usize,
             );
             return (at, at);
         }
         (
-            self.origin[start] as usize,
-            self.origin[end - 1] as usize + 1,
+            self.origin[start].0 as usize,
+            self.origin[end - 1].1 as usize,
         )
+    }
+}
+
+/// The ASCII form of a full-width character (U+FF01–U+FF5E, and the ideographic
+/// space), which NFKC would give too.
+fn from_full_width(c: char) -> Option<char> {
+    match c {
+        '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0),
+        '\u{3000}' => Some(' '),
+        _ => None,
     }
 }
 
@@ -174,7 +187,10 @@ impl Compacted {
 /// common case: one scan over the bytes, no allocation for plain ASCII without a
 /// spaced `@`).
 pub fn compact_for_identifiers(text: &str) -> Option<Compacted> {
-    let has_invisible = !text.is_ascii() && text.chars().any(is_invisible);
+    let has_invisible = !text.is_ascii()
+        && text
+            .chars()
+            .any(|c| is_invisible(c) || from_full_width(c).is_some());
     let has_spaced_at = text.contains(" @ ");
     if !has_invisible && !has_spaced_at {
         return None;
@@ -196,11 +212,20 @@ pub fn compact_for_identifiers(text: &str) -> Option<Compacted> {
             continue;
         }
         let before = compacted.text.len();
-        compacted.text.push(c);
-        let width = compacted.text.len() - before;
-        compacted
-            .origin
-            .extend((0..width).map(|i| (offset + i) as u32));
+        match from_full_width(c) {
+            Some(ascii) => {
+                compacted.text.push(ascii);
+                let end = (offset + c.len_utf8()) as u32;
+                compacted.origin.push((offset as u32, end));
+            }
+            None => {
+                compacted.text.push(c);
+                let width = compacted.text.len() - before;
+                compacted
+                    .origin
+                    .extend((0..width).map(|i| ((offset + i) as u32, (offset + i + 1) as u32)));
+            }
+        }
     }
     Some(compacted)
 }
@@ -632,6 +657,9 @@ mod tests {
             ),
             ("jan @ example . com", "jan@example.com", "jan@example.com"),
             ("hi @ Velora . Next", "hi@Velora . Next", "hi@Velora"),
+            // Full-width digits and letters: ASCII in the copy, whole characters back.
+            ("bsn: ６９９１８８８５４!", "bsn: 699188854!", "699188854"),
+            ("ＮＬ９１ABNA", "NL91ABNA", "NL91ABNA"),
         ];
         for (input, expected, part) in cases {
             let compacted = compact_for_identifiers(input).expect("changed");
@@ -641,8 +669,13 @@ mod tests {
             let original: String = input[start..end]
                 .chars()
                 .filter(|c| !is_invisible(*c) && *c != ' ')
+                .map(|c| from_full_width(c).unwrap_or(c))
                 .collect();
             assert_eq!(original, part, "input {input:?}");
         }
+        // The span ends after the last full-width character, not inside it.
+        let input = "nr ６９９";
+        let compacted = compact_for_identifiers(input).unwrap();
+        assert_eq!(compacted.original_span(3, 6), (3, input.len()));
     }
 }

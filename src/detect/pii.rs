@@ -865,10 +865,14 @@ const BSN_SENTENCE_RADIUS: usize = 110;
 /// Words that label other kinds of numbers (`order`, `pakket`, `polis`, …).
 const OTHER_NUMBER_WORDS: &str = "order|bestel|factuur|invoice|klant|customer|ticket|track|zending|pakket|parcel|kvk|ean|artikel|article|referentie|reference|ref|zaak|dossier|polis|policy|rekening|account|telefoon|phone|tel|mobiel|postcode";
 
-/// A label of another number right before one: the number is that
-/// (`BSN heb ik niet, wel ordernummer …`).
-static OTHER_NUMBER_LABEL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(&format!(r"(?i)\b(?:{OTHER_NUMBER_WORDS})\w*")).expect("valid other-number pattern")
+/// A label of another number as the last word before one (`ordernummer 123…`,
+/// `klant: 4411…`, `dossier nr. …`); a label word further back ("voor wie het dossier
+/// zoekt: …") labels nothing.
+static OTHER_NUMBER_RIGHT_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(&format!(
+        r"(?i)\b(?:{OTHER_NUMBER_WORDS})\w*\s*(?:(?:nr|no|nummer|number|id|code)\.?\s*)?[:#=]?\s*$"
+    ))
+    .expect("valid other-number label pattern")
 });
 
 /// A label of another kind of number with its number or as a `…nummer` compound
@@ -893,7 +897,7 @@ fn sentence_ends(text: &str) -> usize {
 /// bytes, with no label of another kind of number between it and the number.
 fn bsn_word_in_nearby_sentence(text: &str, start: usize, end: usize) -> bool {
     let label = before(text, start, 24);
-    if OTHER_NUMBER_LABEL.is_match(label) && !BSN_CONTEXT.is_match(label) {
+    if OTHER_NUMBER_RIGHT_BEFORE.is_match(label) && !BSN_CONTEXT.is_match(label) {
         return false;
     }
     let ahead = before(text, start, BSN_SENTENCE_RADIUS);
