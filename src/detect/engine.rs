@@ -37,8 +37,10 @@ use crate::post::{Post, PostKind};
 use crate::profile::Profile;
 use crate::verdict::{AccountRole, Category};
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
+use regex::Regex;
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::sync::LazyLock;
 
 /// What "jullie" (plural "you") is followed by when a post addresses the company
 /// rather than its readers: "jullie klantenservice", "jullie app".
@@ -81,6 +83,65 @@ const NO_NEGATIONS: u32 = u32::MAX;
 pub const RULE_EMBARGO: &str = "confidential.embargo";
 /// Rule id of an embargoed term that is results-like (see `super::rules`).
 pub const RULE_EMBARGOED_RESULTS: &str = "financial.embargoed_results";
+/// Rule id of an embargoed term about money (results, premiums, rates, prices) told
+/// with a figure beside it: `premie 2027 wordt 156,40`, `jaarcijfers: 30% meer`.
+pub const RULE_EMBARGOED_FIGURES: &str = "financial.embargoed_figures";
+
+/// Words that make an embargoed term one about money, besides the financial pack's.
+static MONEY_TERM: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)(?:premie|premium|tarie[fv]|tariff|prijs|prijzen|price|pricing|rates?\b|kosten|costs?\b|dividend|salaris|salar(?:y|ies)|loon|lonen|wage|cao|bonus|budget|omzet|revenue|winst|profit|cijfers|figures|results|resultaten)",
+    )
+    .expect("valid money-term pattern")
+});
+
+/// A figure: an amount with a currency, a percentage, a sum with cents or a change
+/// (`€8,20`, `+8,20`, `156,40`, `30%`, `2,4 mln`).
+static FIGURE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)(?:[€$£]\s?\d|\d\s?(?:%|procent|percent\b|euro\b|eur\b|mln\b|miljoen|million|mld\b|miljard|billion|k\b)|[+−-]\s?[€$£]?\s?\d|\b\d{1,4}[.,]\d{2}\b)",
+    )
+    .expect("valid figure pattern")
+});
+
+/// Whether a figure stands in the sentence of the folded range `start..end`, outside it.
+fn figure_beside(text: &str, start: usize, end: usize) -> bool {
+    let sentence_end = |c: char| matches!(c, '.' | '!' | '?' | '\n');
+    let mut from = start.saturating_sub(80);
+    while !text.is_char_boundary(from) {
+        from += 1;
+    }
+    let mut to = (end + 80).min(text.len());
+    while !text.is_char_boundary(to) {
+        to -= 1;
+    }
+    let before = &text[from..start];
+    // Cut at the last sentence end before the term ("... 2026. Premie 2027 ..."); a
+    // dot between digits is part of a number.
+    let before = before
+        .char_indices()
+        .rev()
+        .find(|&(i, c)| {
+            sentence_end(c)
+                && !before[i + c.len_utf8()..]
+                    .chars()
+                    .next()
+                    .is_some_and(|next| next.is_ascii_digit())
+        })
+        .map_or(before, |(i, c)| &before[i + c.len_utf8()..]);
+    let after = &text[end..to];
+    let after = after
+        .char_indices()
+        .find(|&(i, c)| {
+            sentence_end(c)
+                && !after[i + c.len_utf8()..]
+                    .chars()
+                    .next()
+                    .is_some_and(|next| next.is_ascii_digit())
+        })
+        .map_or(after, |(i, _)| &after[..i]);
+    FIGURE.is_match(before) || FIGURE.is_match(after)
+}
 
 /// What a literal pattern means; one pattern can mean several things.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -233,6 +294,9 @@ pub struct RuleSet {
     negation_groups: Vec<u32>,
     /// Per embargo, per term: whether the term is results-like.
     embargo_results_like: Vec<Vec<bool>>,
+    /// Per embargo and term: whether the term is about money ([`MONEY_TERM`] or
+    /// results-like), so a figure beside it is a financial leak.
+    embargo_money_like: Vec<Vec<bool>>,
     profile: Profile,
     secret_rule_count: usize,
     /// The learned second opinion (`super::learned`), when one is attached
@@ -619,6 +683,7 @@ impl RuleSet {
             rule_mentions,
             negation_groups,
             embargo_results_like: Vec::new(),
+            embargo_money_like: Vec::new(),
             profile,
             secret_rule_count: secret_rules.len(),
             model: None,
@@ -652,6 +717,20 @@ impl RuleSet {
                     .terms
                     .iter()
                     .map(|term| rule_set.holds_financial_term(term))
+                    .collect()
+            })
+            .collect();
+        rule_set.embargo_money_like = rule_set
+            .profile
+            .embargoes
+            .iter()
+            .zip(&rule_set.embargo_results_like)
+            .map(|(embargo, results_like)| {
+                embargo
+                    .terms
+                    .iter()
+                    .zip(results_like)
+                    .map(|(term, &results_like)| results_like || MONEY_TERM.is_match(term))
                     .collect()
             })
             .collect();
@@ -782,6 +861,17 @@ impl RuleSet {
                         if self.embargo_results_like[embargo as usize][term as usize] {
                             hits.push(self.plain_hit(
                                 RULE_EMBARGOED_RESULTS,
+                                Category::LeakFinancial,
+                                85,
+                                &folded,
+                                literal,
+                            ));
+                        }
+                        if self.embargo_money_like[embargo as usize][term as usize]
+                            && figure_beside(&folded.text, literal.start, literal.end)
+                        {
+                            hits.push(self.plain_hit(
+                                RULE_EMBARGOED_FIGURES,
                                 Category::LeakFinancial,
                                 85,
                                 &folded,
@@ -2213,6 +2303,60 @@ about_company = "post"
         assert_eq!(
             rules.embargo_results_like,
             vec![vec![true, true, true, true, true], vec![false, false]]
+        );
+    }
+
+    #[test]
+    fn an_embargoed_money_term_with_a_figure_beside_it_is_a_financial_leak() {
+        let mut profile =
+            Profile::parse(include_str!("../../../shared/eval/profile.yaml")).unwrap();
+        profile.embargoes.push(crate::profile::Embargo {
+            terms: vec!["premie 2027".into(), "Nimbus 16".into()],
+            until: "2027-01-01T00:00:00Z".parse().unwrap(),
+        });
+        let rules =
+            RuleSet::build(crate::detect::rules::load_packs(&[]).unwrap(), profile).unwrap();
+        assert_eq!(rules.embargo_money_like[2], vec![true, false]);
+        let categories = |text: &str| {
+            let json = serde_json::json!({
+                "id": "t-1", "platform": "x", "account": {"handle": "@someone"},
+                "created_at": "2026-06-01T10:00:00Z", "text": text,
+            });
+            let post = crate::post::decode(json.to_string().as_bytes()).unwrap();
+            let mut found: Vec<Category> = rules
+                .detect(&post)
+                .hits
+                .iter()
+                .map(|hit| hit.category)
+                .filter(|category| category.is_leak())
+                .collect();
+            found.sort();
+            found.dedup();
+            found
+        };
+        let (confidential, financial) = (Category::LeakConfidential, Category::LeakFinancial);
+        assert_eq!(
+            categories("Net gehoord: premie 2027 voor Basis wordt 156,40. Hou je vast"),
+            [confidential, financial]
+        );
+        assert_eq!(
+            categories("premie 2027 gaat +€8,20 p/m omhoog"),
+            [confidential, financial]
+        );
+        // No figure, or a figure in another sentence: the term alone.
+        assert_eq!(
+            categories("Wanneer komt de premie 2027 eigenlijk uit?"),
+            [confidential]
+        );
+        assert_eq!(
+            categories("Ik betaal nu €140. Wanneer hoor ik de premie 2027?"),
+            [confidential]
+        );
+        // A product under embargo with its price is no financial leak. (Only the
+        // leak categories are compared.)
+        assert_eq!(
+            categories("De Nimbus 16 kost straks €1.299"),
+            [confidential]
         );
     }
 
