@@ -914,7 +914,16 @@ impl RuleSet {
                 .as_deref()
                 .is_some_and(|canonical| self.profile.is_public_identifier(canonical))
         });
-        hits.extend(private);
+        // Dutch service numbers (0800, 0900, 0906, 0909) are lines of organisations,
+        // never a person's number: a helpline in a post is no personal data.
+        hits.extend(private.into_iter().filter(|hit| {
+            !(hit.rule == "pii.phone"
+                && hit.canonical.as_deref().is_some_and(|canonical| {
+                    ["31800", "31900", "31906", "31909"]
+                        .iter()
+                        .any(|prefix| canonical.starts_with(prefix))
+                }))
+        }));
         let mentions = self.company_mentions(&literals, &folded, &tokens, post, &public);
 
         let mut talk = pricing::PriceTalk::default();
@@ -2304,6 +2313,33 @@ about_company = "post"
             rules.embargo_results_like,
             vec![vec![true, true, true, true, true], vec![false, false]]
         );
+    }
+
+    #[test]
+    fn a_service_number_is_no_personal_data() {
+        let profile = Profile::parse(include_str!("../../../shared/eval/profile.yaml")).unwrap();
+        let rules =
+            RuleSet::build(crate::detect::rules::load_packs(&[]).unwrap(), profile).unwrap();
+        let rules_of = |text: &str| {
+            let json = serde_json::json!({
+                "id": "t-1", "platform": "x", "account": {"handle": "@someone"},
+                "created_at": "2026-06-01T10:00:00Z", "text": text,
+            });
+            let post = crate::post::decode(json.to_string().as_bytes()).unwrap();
+            rules
+                .detect(&post)
+                .hits
+                .iter()
+                .map(|hit| hit.rule)
+                .collect::<Vec<_>>()
+        };
+        for helpline in [
+            "Gepest? Praat erover met de Kindertelefoon: 0800-0432 (gratis en anoniem)",
+            "Informatielijn van de club is 0900-1904, duur grapje per minuut",
+        ] {
+            assert!(!rules_of(helpline).contains(&"pii.phone"), "{helpline}");
+        }
+        assert!(rules_of("bel me even terug op 06 15 49 14 54 aub").contains(&"pii.phone"));
     }
 
     #[test]

@@ -498,6 +498,12 @@ static ACCESSORY_LINK: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 
+/// A comparison between the price and the product: `Riftmoor pass €4,99 vs <product>
+/// €9,99`: the price on the other side of `vs` belongs to the other thing.
+static COMPARED: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"(?i)(?-u:\b)(?:vs\.?|versus|tegenover|compared\s+(?:to|with)|vergeleken\s+met)(?-u:\b)")
+});
+
 /// A subject that costs something at a product: `… kost bij`, `… costs with`.
 static COSTS_AT: LazyLock<Regex> = LazyLock::new(|| {
     re(
@@ -530,7 +536,7 @@ static ACCESSORY_AFTER: LazyLock<Regex> = LazyLock::new(|| {
 /// Other brands and shops: a price next to them is theirs.
 static COMPETITOR: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)(?-u:\b)(?:samsung|lg|sony|philips|panasonic|tcl|hisense|toshiba|loewe|apple|iphone|ipad|macbook|airpods|google|oneplus|xiaomi|huawei|oppo|realme|motorola|nokia|lenovo|hp|dell|asus|acer|msi|razer|microsoft|bose|jbl|sennheiser|jabra|marshall|sonos|garmin|fitbit|withings|suunto|amazfit|dyson|irobot|roomba|roborock|ecovacs|eufy|miele|bosch|siemens|aeg|rowenta|tefal|nespresso|delonghi|krups|braun|canon|nikon|fujifilm|gopro|dji|nintendo|playstation|xbox|logitech|anker|belkin|coolblue|bol\.com|mediamarkt|media\s+markt|amazon|bcc|alternate|megekko|azerty|wehkamp|currys|argos|best\s?buy|walmart|costco|saturn|fnac|darty|boulanger|euronics|aliexpress|temu|lidl|aldi|kruidvat|blokker|hema|ikea|zalando|elders|elsewhere|no-name|noname|drugstore|drogist\p{L}*|huismerk|store\s+brand|concurrent\p{L}*|competitors?|competition|andere\s+(?:winkels?|webshops?|shops?|retailers?|aanbieders?|merken?)|other\s+(?:stores?|shops?|retailers?|brands?|sellers?)|another\s+(?:store|shop|retailer|brand|seller))(?-u:\b)",
+        r"(?i)(?-u:\b)(?:samsung|lg|sony|philips|panasonic|tcl|hisense|toshiba|loewe|apple|iphone|ipad|macbook|airpods|google|oneplus|xiaomi|huawei|oppo|realme|motorola|nokia|lenovo|hp|dell|asus|acer|msi|razer|microsoft|bose|jbl|sennheiser|jabra|marshall|sonos|garmin|fitbit|withings|suunto|amazfit|dyson|irobot|roomba|roborock|ecovacs|eufy|miele|bosch|siemens|aeg|rowenta|tefal|nespresso|delonghi|krups|braun|canon|nikon|fujifilm|gopro|dji|nintendo|playstation|xbox|logitech|anker|belkin|coolblue|bol\.com|mediamarkt|media\s+markt|amazon|bcc|alternate|megekko|azerty|wehkamp|currys|argos|best\s?buy|walmart|costco|saturn|fnac|darty|boulanger|euronics|aliexpress|temu|lidl|aldi|kruidvat|blokker|hema|ikea|zalando|elders|elsewhere|no-name|noname|drugstore|drogist\p{L}*|discounters?|huismerk|store\s+brand|concurrent\p{L}*|competitors?|competition|andere\s+(?:winkels?|webshops?|shops?|retailers?|aanbieders?|merken?)|other\s+(?:stores?|shops?|retailers?|brands?|sellers?)|another\s+(?:store|shop|retailer|brand|seller))(?-u:\b)",
     )
 });
 
@@ -1223,6 +1229,7 @@ fn about_something_else(
         .find_iter(gap)
         .any(|word| !own_kind(word.as_str()))
         || names_competitor(text, gap, products)
+        || COMPARED.is_match(gap)
     {
         return true;
     }
@@ -1914,6 +1921,9 @@ mod tests {
                 "Pulse 4 voor €299 in de actie, scheelt toch weer een paar euro",
                 NONE,
             ),
+            // A price compared with the product's belongs to the other side.
+            ("Budget pass €4,99 vs Pulse 4 €299, ik twijfel nog", NONE),
+            ("Pulse 4 €299 vs €89 for the no-frills one", NONE),
             // Far below list.
             ("Vista 65 staat sinds 10 uur voor €219 live 😬", BELOW),
             ("de Aura Buds 2 staan nu voor 17,90 in de webshop 😂", BELOW),
