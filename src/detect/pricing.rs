@@ -337,7 +337,7 @@ static UNIT_AFTER: LazyLock<Regex> = LazyLock::new(|| {
 
 static DISCOUNT_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)(?-u:\b)(?:korting\s+(?:van|t\.?w\.?v\.?|ter\s+waarde\s+van)|discount\s+of|save|saves|saving|bespaar\p{L}*|besparing\s+van|voordeel\s+van|cashback(?:\s+(?:van|of))?|scheelt|verschil\s+van|difference\s+of|verlaagd\s+met|reduced\s+by|lowered\s+by|price\s+(?:drop|cut)\s+of|prijsverlaging\s+van|prijsdaling\s+van|verhoogd\s+met|omhoog\s+met|stijgt\s+met|steeg\s+met|verhoging\s+van|stijging\s+van|raised\s+by|increased\s+by|goes\s+up\s+by|went\s+up\s+by|rises\s+by|rose\s+by|increase\s+of|hike\s+of|minus)\s+(?:(?:wel|maar|liefst|ruim|ongeveer|about|around|nearly|almost|bijna|you|je|u|up\s+to|tot|us|me|ons|mij|roughly|approximately|circa|ca\.?|zo'n|pakweg|some|toch|weer|nog|al|even)\s+)*$",
+        r"(?i)(?-u:\b)(?:korting\s+(?:van|t\.?w\.?v\.?|ter\s+waarde\s+van)|discount\s+of|save|saves|saving|bespaar\p{L}*|besparing\s+van|voordeel\s+van|cashback(?:\s+(?:van|of))?|scheelt|verschil\s+van|difference\s+of|verlaagd\s+met|reduced\s+by|lowered\s+by|price\s+(?:drop|cut)\s+of|prijsverlaging\s+van|prijsdaling\s+van|verhoogd\s+met|omhoog\s+met|stijgt\s+met|steeg\s+met|verhoging\s+van|stijging\s+van|raised\s+by|increased\s+by|goes\s+up\s+by|went\s+up\s+by|rises\s+by|rose\s+by|increase\s+of|hike\s+of|minus|(?:the|that|de|het|die)\s+extra)\s+(?:(?:wel|maar|liefst|ruim|ongeveer|about|around|nearly|almost|bijna|you|je|u|up\s+to|tot|us|me|ons|mij|roughly|approximately|circa|ca\.?|zo'n|pakweg|some|toch|weer|nog|al|even)\s+)*$",
     )
 });
 
@@ -479,7 +479,7 @@ static LOWER_BOUND_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
 
 static OTHER_AMOUNT: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)(?-u:\b)(?:terugbetaling\p{L}*|terugbetaald|terugstorting|teruggestort|refund\p{L}*|restitutie|compensatie|compensation|\p{L}*vergoeding|tegoed\p{L}*|vouchers?|waardebon\p{L}*|cadeaubon\p{L}*|cadeaukaart\p{L}*|gift\s?cards?|coupons?|inruil\p{L}*|trade-?in|omzet|revenue|turnover|verlies|loss|losses|schade|damages?|winst|profit|marge|margin|opgehaald|raised|gedoneerd|donated|donati\p{L}*|salaris|salary|loon|bonus|boete|penalty|budget|inleg|aandeel\p{L}*|koers|share\s+price|bod|bid|geboden|inkoopprijs|inkoop|kostprijs|cost\s+price|purchase\s+price|wholesale|groothandelsprijs|\p{L}*subsidie\p{L}*|subsid(?:y|ies)|grants?|teruggave|aanbetaling|down\s+payment)(?-u:\b)",
+        r"(?i)(?-u:\b)(?:terugbetaling\p{L}*|terugbetaald|terugstorting|teruggestort|refund\p{L}*|restitutie|compensatie|compensation|\p{L}*vergoeding|tegoed\p{L}*|vouchers?|waardebon\p{L}*|cadeaubon\p{L}*|cadeaukaart\p{L}*|gift\s?cards?|coupons?|inruil\p{L}*|trade-?in|omzet|revenue|turnover|verlies|loss|losses|schade|damages?|winst|profit|marge|margin|opgehaald|raised|gedoneerd|donated|donati\p{L}*|salaris|salary|loon|bonus|boete|penalty|budget|inleg|aandeel\p{L}*|koers|share\s+price|bod|bid|geboden|inkoopprijs|inkoop|kostprijs|cost\s+price|purchase\s+price|wholesale|groothandelsprijs|\p{L}*subsidie\p{L}*|subsid(?:y|ies)|grants?|teruggave|aanbetaling|down\s+payment|t\.?w\.?v\.?|ter\s+waarde\s+van|covered|reimbursed|vergoed|vergoedt|vergoedde)(?-u:\b)",
     )
 });
 
@@ -501,7 +501,9 @@ static ACCESSORY_LINK: LazyLock<Regex> = LazyLock::new(|| {
 /// A comparison between the price and the product: `Riftmoor pass €4,99 vs <product>
 /// €9,99`: the price on the other side of `vs` belongs to the other thing.
 static COMPARED: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(?i)(?-u:\b)(?:vs\.?|versus|tegenover|compared\s+(?:to|with)|vergeleken\s+met)(?-u:\b)")
+    re(
+        r"(?i)(?-u:\b)(?:vs\.?|versus|tegenover|compared\s+(?:to|with)|vergeleken\s+met|t\.?o\.?v\.?|ten\s+opzichte\s+van)(?-u:\b)",
+    )
 });
 
 /// A subject that costs something at a product: `… kost bij`, `… costs with`.
@@ -1924,6 +1926,19 @@ mod tests {
             // A price compared with the product's belongs to the other side.
             ("Budget pass €4,99 vs Pulse 4 €299, ik twijfel nog", NONE),
             ("Pulse 4 €299 vs €89 for the no-frills one", NONE),
+            (
+                "Is de Pulse 4 van €299 het waard tov zo'n ding van €15?",
+                NONE,
+            ),
+            ("my insurance covered €250 of my Pulse 4 repair", NONE),
+            (
+                "een gratis mini Pulse 4 (t.w.v. €6,95) bij elke bestelling",
+                NONE,
+            ),
+            (
+                "others charge €99, Zephyr wants €329 for the Pulse 4. Is the extra €50 worth it?",
+                NONE,
+            ),
             // Far below list.
             ("Vista 65 staat sinds 10 uur voor €219 live 😬", BELOW),
             ("de Aura Buds 2 staan nu voor 17,90 in de webshop 😂", BELOW),

@@ -1375,6 +1375,13 @@ fn prose_password(text: &str, keyword: Range<usize>) -> Option<Range<usize>> {
         shaped.then_some(span)
     };
 
+    // `WW-RES-745031`, `pw-fabriek`: the keyword is the start of a longer token.
+    let mut rest = text[keyword.end..].chars();
+    if matches!(rest.next(), Some('-' | '_' | '.'))
+        && rest.next().is_some_and(char::is_alphanumeric)
+    {
+        return None;
+    }
     let first = words.first()?;
     let keyword_word = text[keyword.clone()].to_ascii_lowercase();
     if keyword_word == "code" && names_a_public_code(text, keyword.start) {
@@ -2396,6 +2403,7 @@ mod tests {
             "the netwerksleutel staat op de sticker onder de router".to_owned(),
             "sk-learn and sk-image are python packages".to_owned(),
             "Wachtwoord vergeten?? Gelukkig werkt de Galaxy-S24-Ultra nog gewoon".to_owned(),
+            "maak over o.v.v. je reserveringsnummer (bijv. WW-RES-745031) 🙂".to_owned(),
             "wachtwoord kwijt. Morgen komt de Zephyr-X200.Pro binnen".to_owned(),
             "Primary-key and foreign-key constraints, index_key=created_at".to_owned(),
         ];
