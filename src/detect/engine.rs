@@ -104,43 +104,22 @@ static FIGURE: LazyLock<Regex> = LazyLock::new(|| {
     .expect("valid figure pattern")
 });
 
-/// Whether a figure stands in the sentence of the folded range `start..end`, outside it.
-fn figure_beside(text: &str, start: usize, end: usize) -> bool {
-    let sentence_end = |c: char| matches!(c, '.' | '!' | '?' | '\n');
-    let mut from = start.saturating_sub(80);
+/// How far from an embargoed term a figure may stand, in bytes of its sentence.
+const FIGURE_REACH: usize = 80;
+
+/// Whether a figure stands in the sentence of the folded range `start..end`, outside
+/// it and within [`FIGURE_REACH`] bytes.
+fn figure_beside(text: &str, tokens: &TokenIndex, start: usize, end: usize) -> bool {
+    let sentence = tokens.sentence_bounds(text, tokens.token_at(start));
+    let mut from = start.saturating_sub(FIGURE_REACH).max(sentence.start);
     while !text.is_char_boundary(from) {
         from += 1;
     }
-    let mut to = (end + 80).min(text.len());
+    let mut to = (end + FIGURE_REACH).min(sentence.end).max(end);
     while !text.is_char_boundary(to) {
         to -= 1;
     }
-    let before = &text[from..start];
-    // Cut at the last sentence end before the term ("... 2026. Premie 2027 ..."); a
-    // dot between digits is part of a number.
-    let before = before
-        .char_indices()
-        .rev()
-        .find(|&(i, c)| {
-            sentence_end(c)
-                && !before[i + c.len_utf8()..]
-                    .chars()
-                    .next()
-                    .is_some_and(|next| next.is_ascii_digit())
-        })
-        .map_or(before, |(i, c)| &before[i + c.len_utf8()..]);
-    let after = &text[end..to];
-    let after = after
-        .char_indices()
-        .find(|&(i, c)| {
-            sentence_end(c)
-                && !after[i + c.len_utf8()..]
-                    .chars()
-                    .next()
-                    .is_some_and(|next| next.is_ascii_digit())
-        })
-        .map_or(after, |(i, _)| &after[..i]);
-    FIGURE.is_match(before) || FIGURE.is_match(after)
+    FIGURE.is_match(&text[from..start]) || FIGURE.is_match(&text[end..to])
 }
 
 /// What a literal pattern means; one pattern can mean several things.
@@ -868,7 +847,7 @@ impl RuleSet {
                             ));
                         }
                         if self.embargo_money_like[embargo as usize][term as usize]
-                            && figure_beside(&folded.text, literal.start, literal.end)
+                            && figure_beside(&folded.text, &tokens, literal.start, literal.end)
                         {
                             hits.push(self.plain_hit(
                                 RULE_EMBARGOED_FIGURES,
@@ -918,11 +897,7 @@ impl RuleSet {
         // never a person's number: a helpline in a post is no personal data.
         hits.extend(private.into_iter().filter(|hit| {
             !(hit.rule == "pii.phone"
-                && hit.canonical.as_deref().is_some_and(|canonical| {
-                    ["31800", "31900", "31906", "31909"]
-                        .iter()
-                        .any(|prefix| canonical.starts_with(prefix))
-                }))
+                && hit.canonical.as_deref().is_some_and(pii::is_service_number))
         }));
         let mentions = self.company_mentions(&literals, &folded, &tokens, post, &public);
 
@@ -1661,6 +1636,14 @@ impl TokenIndex {
             .get(token as usize + 1)
             .map_or(folded.len(), |next| next - 1);
         start..end
+    }
+
+    /// The folded byte range of the sentence holding token number `token`.
+    fn sentence_bounds(&self, folded: &str, token: u32) -> std::ops::Range<usize> {
+        let sentence = self.sentence_of(token);
+        let first = self.sentences.partition_point(|&s| s < sentence);
+        let last = self.sentences.partition_point(|&s| s <= sentence) - 1;
+        self.starts[first]..self.span_of(folded, last as u32).end
     }
 
     /// The folded byte range of the token holding `byte`.

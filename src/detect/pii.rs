@@ -425,6 +425,19 @@ fn dutch_number_ok(national: &str) -> bool {
     }
 }
 
+/// The Dutch service number prefixes that [`dutch_number_ok`] accepts: free (`0800`)
+/// and paid (`0900`, `0906`, `0909`) lines.
+const SERVICE_PREFIXES: [&str; 4] = ["800", "900", "906", "909"];
+
+/// Whether a phone finding's canonical form (`31800…`) is a Dutch service number: the
+/// line of an organisation, never a person's number, so no personal data. The finding
+/// is still made, so the company's own service number can name the company.
+pub fn is_service_number(canonical: &str) -> bool {
+    canonical
+        .strip_prefix("31")
+        .is_some_and(|national| SERVICE_PREFIXES.iter().any(|p| national.starts_with(p)))
+}
+
 /// `digits` after the international prefix (`+`, `00`): Dutch numbers are checked
 /// against the number plan, others need 8–15 digits (E.164).
 fn international_canonical(digits: &str) -> Option<String> {
