@@ -2045,13 +2045,6 @@ weight = 80
 terms = ["storing"]
 about_company = "post"
 "#;
-        let post = |handle: &str, text: &str| {
-            let json = serde_json::json!({
-                "id": "t-1", "platform": "x", "account": {"handle": handle},
-                "created_at": "2026-06-01T10:00:00Z", "text": text,
-            });
-            crate::post::decode(json.to_string().as_bytes()).unwrap()
-        };
         let rules = RuleSet::build(
             parse_pack("few.toml", PACK).unwrap(),
             Profile::parse(PROFILE).unwrap(),
@@ -2129,12 +2122,17 @@ about_company = "post"
         );
     }
 
-    fn rules_fired(rules: &RuleSet, handle: &str, text: &str) -> Vec<&'static str> {
+    /// A post on x by `handle`, created on 2026-06-01.
+    fn post(handle: &str, text: &str) -> Post {
         let json = serde_json::json!({
             "id": "t-1", "platform": "x", "account": {"handle": handle},
             "created_at": "2026-06-01T10:00:00Z", "text": text,
         });
-        let post = crate::post::decode(json.to_string().as_bytes()).unwrap();
+        crate::post::decode(json.to_string().as_bytes()).unwrap()
+    }
+
+    fn rules_fired(rules: &RuleSet, handle: &str, text: &str) -> Vec<&'static str> {
+        let post = post(handle, text);
         let mut fired: Vec<&'static str> = rules
             .detect(&post)
             .hits
@@ -2303,19 +2301,7 @@ about_company = "post"
         let profile = Profile::parse(include_str!("../../../shared/eval/profile.yaml")).unwrap();
         let rules =
             RuleSet::build(crate::detect::rules::load_packs(&[]).unwrap(), profile).unwrap();
-        let rules_of = |text: &str| {
-            let json = serde_json::json!({
-                "id": "t-1", "platform": "x", "account": {"handle": "@someone"},
-                "created_at": "2026-06-01T10:00:00Z", "text": text,
-            });
-            let post = crate::post::decode(json.to_string().as_bytes()).unwrap();
-            rules
-                .detect(&post)
-                .hits
-                .iter()
-                .map(|hit| hit.rule)
-                .collect::<Vec<_>>()
-        };
+        let rules_of = |text: &str| rules_fired(&rules, "@someone", text);
         for helpline in [
             "Gepest? Praat erover met de Kindertelefoon: 0800-0432 (gratis en anoniem)",
             "Informatielijn van de club is 0900-1904, duur grapje per minuut",
@@ -2337,13 +2323,8 @@ about_company = "post"
             RuleSet::build(crate::detect::rules::load_packs(&[]).unwrap(), profile).unwrap();
         assert_eq!(rules.embargo_money_like[2], vec![true, false]);
         let categories = |text: &str| {
-            let json = serde_json::json!({
-                "id": "t-1", "platform": "x", "account": {"handle": "@someone"},
-                "created_at": "2026-06-01T10:00:00Z", "text": text,
-            });
-            let post = crate::post::decode(json.to_string().as_bytes()).unwrap();
             let mut found: Vec<Category> = rules
-                .detect(&post)
+                .detect(&post("@someone", text))
                 .hits
                 .iter()
                 .map(|hit| hit.category)
@@ -2463,13 +2444,8 @@ about_company = "post"
             ),
         ];
         for (handle, text, expected) in cases {
-            let json = serde_json::json!({
-                "id": "t-s", "platform": "x", "account": {"handle": handle},
-                "created_at": "2026-06-01T10:00:00Z", "text": text,
-            });
-            let post = crate::post::decode(json.to_string().as_bytes()).unwrap();
             let categories: Vec<String> = rules
-                .detect(&post)
+                .detect(&post(handle, text))
                 .hits
                 .iter()
                 .map(|hit| {
@@ -2510,11 +2486,7 @@ about_company = "post"
         assert!(fired("please ring 07700 900431").contains(&"pii.phone"));
         assert!(!fired("order 07700 900431 shipped").contains(&"pii.phone"));
         assert!(!fired("thanks @ Acme . Great").contains(&"pii.email"));
-        let json = serde_json::json!({
-            "id": "t-2", "platform": "x", "account": {"handle": "@someone"},
-            "created_at": "2026-06-01T10:00:00Z", "text": "mail: jan @ example . com ok",
-        });
-        let post = crate::post::decode(json.to_string().as_bytes()).unwrap();
+        let post = post("@someone", "mail: jan @ example . com ok");
         let detection = rules.detect(&post);
         let hit = detection
             .hits
