@@ -621,13 +621,8 @@ impl TextModel {
                 }
                 "threshold" => {
                     // One probability for every category, or one per column.
-                    let values = if fields.len() == 2 && columns.len() > 1 {
-                        let one = numbers(&columns[..1], line_number, &fields[1..])?;
-                        let mut all = [0.0; N];
-                        for &slot in &columns {
-                            all[slot] = one[columns[0]];
-                        }
-                        all
+                    let values = if fields.len() == 2 {
+                        numbers(&columns, line_number, &vec![fields[1]; columns.len()])?
                     } else {
                         numbers(&columns, line_number, &fields[1..])?
                     };

@@ -1455,7 +1455,7 @@ fn states_list_price(
             if (parsed.value - list_price).abs() > 0.03 * list_price {
                 return false;
             }
-            let before = window_before(text, start, 32, sentence_start.min(start));
+            let before = window_before(text, start, 32, sentence_start);
             let before = before.trim_end_matches(|c: char| {
                 c.is_whitespace() || matches!(c, '€' | '$' | '£' | ':')
             });
