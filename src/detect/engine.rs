@@ -460,6 +460,30 @@ impl PatternTable {
 }
 
 /// Folds one written literal and reads its `*` ends.
+/// The folded words of the company's own names: its brands, products and their
+/// aliases, codenames and internal markers. An abuse term that is one of them is a name
+/// here (`KK` of `KK Kamers`), not a curse.
+fn own_words(profile: &Profile) -> std::collections::HashSet<String> {
+    let products = profile
+        .products
+        .iter()
+        .flat_map(|product| std::iter::once(&product.name).chain(&product.aliases));
+    std::iter::once(&profile.company)
+        .chain(&profile.brands)
+        .chain(products)
+        .chain(&profile.codenames)
+        .chain(&profile.internal_markers)
+        .flat_map(|name| {
+            normalize(name)
+                .text
+                .split(|c: char| !c.is_alphanumeric())
+                .filter(|word| !word.is_empty())
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
 fn fold_written(written: &str) -> (String, Boundaries) {
     let left_open = written.starts_with('*');
     let right_open = written.ends_with('*') && written.len() > 1;
@@ -558,9 +582,16 @@ impl RuleSet {
             };
             negation_groups.push(group as u32);
         }
+        let own_words = own_words(&profile);
         for (index, rule) in lexicon.iter().enumerate() {
             let rule_index = index as u32;
             for term in &rule.terms {
+                // A company called `KK Kamers` is not cursed at by its own initials.
+                if rule.category == Category::ReputationAbuse
+                    && own_words.contains(&fold_written(term).0)
+                {
+                    continue;
+                }
                 table.add(term, Target::Term { rule: rule_index });
             }
             for word in &rule.context {
@@ -1092,11 +1123,17 @@ impl RuleSet {
             if boundaries.left && start > 0 && is_word(start - 1) && is_word(start) {
                 continue;
             }
-            if boundaries.right && end < bytes.len() && is_word(end) && is_word(end - 1) {
+            let glued_right =
+                boundaries.right && end < bytes.len() && is_word(end) && is_word(end - 1);
+            // A product's name in the plural is the product: "the prenups show €119".
+            let plural =
+                glued_right && bytes[end] == b's' && (end + 1 == bytes.len() || !is_word(end + 1));
+            if glued_right && !plural {
                 continue;
             }
             for &target in &self.pattern_targets[pattern] {
                 match target {
+                    _ if plural && !matches!(target, Target::Product { .. }) => {}
                     Target::PhrasePart { phrase, part } => phrase_parts.push(PhrasePartHit {
                         phrase,
                         part,
@@ -1126,7 +1163,7 @@ impl RuleSet {
     }
 
     /// Joins the parts of gapped phrases: each next part starts after the previous
-    /// one ends, with at most `MAX_PHRASE_GAP` tokens between them.
+    /// one ends, with at most `MAX_PHRASE_GAP` tokens between them, in one sentence.
     fn join_phrases(
         &self,
         parts: &mut [PhrasePartHit],
@@ -1148,7 +1185,9 @@ impl RuleSet {
                     .find(|hit| hit.phrase == first.phrase && hit.part == part && hit.start >= end);
                 match next {
                     Some(next)
-                        if tokens.token_at(next.start) <= last_token + 1 + MAX_PHRASE_GAP =>
+                        if tokens.token_at(next.start) <= last_token + 1 + MAX_PHRASE_GAP
+                            && tokens.sentence_of(tokens.token_at(next.start))
+                                == tokens.sentence_of(last_token) =>
                     {
                         end = next.end
                     }
@@ -2151,7 +2190,17 @@ about_company = "post"
             // gapped phrases and requirements
             ("@a", "Acme neemt Beta over, nog geheim", &["t.takeover"]),
             ("@a", "Acme neemt Beta over", &[]),
-            ("@a", "Acme neemt het bedrijf van mijn oom over 🤫", &[]),
+            (
+                "@a",
+                "Acme neemt de winkel in het centrum over, nog geheim",
+                &["t.takeover"],
+            ),
+            ("@a", "Acme neemt het niet. Over de rest nog geheim", &[]),
+            (
+                "@a",
+                "Acme neemt het bedrijf van mijn oude oom over 🤫",
+                &[],
+            ),
             ("@a", "ssst🤫 de overname gaat door", &["t.takeover"]),
             ("@a", "storing, mag niet naar buiten", &["t.near_secret"]),
             (
@@ -2293,6 +2342,30 @@ about_company = "post"
         assert_eq!(
             rules.embargo_results_like,
             vec![vec![true, true, true, true, true], vec![false, false]]
+        );
+    }
+
+    #[test]
+    fn the_company_own_initials_are_no_curse_and_a_plural_names_the_product() {
+        let plain = Profile::parse(include_str!("../../../shared/eval/profile.yaml")).unwrap();
+        let mut profile = plain.clone();
+        profile.brands.push("KK Kamers".into());
+        profile.products[0].aliases.push("prenup".into());
+        let build = |profile: Profile| {
+            RuleSet::build(crate::detect::rules::load_packs(&[]).unwrap(), profile).unwrap()
+        };
+        let (plain, rules) = (build(plain), build(profile));
+        let curse = "die kk zooi doet het weer niet";
+        assert!(rules_fired(&plain, "@someone", curse).contains(&"abuse.cancer_curse"));
+        assert!(!rules_fired(&rules, "@someone", curse).contains(&"abuse.cancer_curse"));
+        let rules_of = |text: &str| rules_fired(&rules, "@someone", text);
+        assert!(
+            rules_of("the prenups show €149 instead of €1499, oops")
+                .contains(&"pricing.below_list")
+        );
+        assert!(
+            !rules_of("the prenupsy show €149 instead of €1499, oops")
+                .contains(&"pricing.below_list")
         );
     }
 

@@ -546,7 +546,7 @@ static COMPETITOR: LazyLock<Regex> = LazyLock::new(|| {
 /// the catalogue price.
 static SECOND_HAND: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)(?:(?-u:\b)(?:resale|doorverkoop\p{L}*|wederverkoop|ticketswap|knock-?offs?|namaak\p{L}*|replicas?|imitatie\p{L}*|tweedehands|2e\s?hands|2de\s?hands|2dehands(?:\.be)?|tweede\s?hands|second[- ]?hand|pre-?owned|refurbished|refurb|gerefurbished|gereviseerd|renewed|opgeknapt|b-?keuze|b-?grade|showmodel(?:len)?|demomodel(?:len)?|demo[- ]model|ex-?demo|open[- ]?box|te\s+koop|for\s+sale|marktplaats|ebay|vinted|marketplace|craigslist|gumtree|vraagprijs|asking\s+price|n\.?o\.?t\.?k|or\s+best\s+offer|bieden\s+vanaf|alleen\s+ophalen|pick-?up\s+only|zgan|z\.g\.a\.n|zo\s+goed\s+als\s+nieuw|like\s+new|als\s+nieuw|in\s+(?:goede|nette|prima|perfecte)\s+staat|in\s+(?:good|great|mint|excellent)\s+condition|gebruikte|beschadigde?|damaged|defecte|kapotte|voor\s+onderdelen|for\s+parts|(?:weinig|nauwelijks|amper|licht|kort)\s+gebruikt|(?:barely|lightly|gently|hardly|slightly)\s+used|used\s+(?:one|unit|model|item|condition)|(?:a|an|my|this)\s+used|(?:sold|selling|sell|verkocht|verkoop|verkopen)\s+(?:\p{L}+\s+){0,2}(?:my|mijn|m'n|our|onze)|(?:mijn|my|m'n)\s+(?:oude|old|vorige|previous|former)|\d+\s*jaar\s+oude?|\p{L}+-year-old|\d+[- ]years?[- ]old)(?-u:\b))",
+        r"(?i)(?:(?-u:\b)(?:resale|doorverkoop\p{L}*|wederverkoop|ticketswap|knock-?offs?|namaak\p{L}*|replicas?|imitatie\p{L}*|tweedehands|2e\s?hands|2de\s?hands|2dehands(?:\.be)?|tweede\s?hands|second[- ]?hand|pre-?owned|refurbished|refurb|gerefurbished|gereviseerd|renewed|opgeknapt|b-?keuze|b-?grade|showmodel(?:len)?|demomodel(?:len)?|demo[- ]model|ex-?demo|open[- ]?box|te\s+koop|for\s+sale|marktplaats|ebay|vinted|marketplace|craigslist|gumtree|vraagprijs|asking\s+price|n\.?o\.?t\.?k|or\s+best\s+offer|bieden\s+vanaf|alleen\s+ophalen|pick-?up\s+only|zgan|z\.g\.a\.n|zo\s+goed\s+als\s+nieuw|like\s+new|als\s+nieuw|in\s+(?:goede|nette|prima|perfecte)\s+staat|in\s+(?:good|great|mint|excellent)\s+condition|gebruikte|beschadigde?|damaged|defecte|kapotte|voor\s+onderdelen|for\s+parts|(?:weinig|nauwelijks|amper|licht|kort)\s+gebruikt|(?:barely|lightly|gently|hardly|slightly)\s+used|used\s+(?:one|unit|model|item|condition)|(?:a|an|my|this)\s+used|(?:sold|selling|sell|verkocht|verkoop|verkopen)\s+(?:\p{L}+\s+){0,2}(?:my|mijn|m'n|our|onze)|(?:mijn|my|m'n)\s+(?:oude|old|vorige|previous|former)|kan\s+(?:zelf\s+|helaas\s+|toch\s+|er\s+)*niet\s+meer|(?:can'?t|cannot|can\s+no\s+longer)\s+(?:make\s+it|go)|wie\s+wil\s+(?:mijn|m'n|onze)|who\s+wants\s+(?:my|our)|\d+\s*jaar\s+oude?|\p{L}+-year-old|\d+[- ]years?[- ]old)(?-u:\b))",
     )
 });
 
@@ -1219,7 +1219,7 @@ fn about_something_else(
     // "LP-4 label printer is €29": a word of the product's own catalogue name says
     // what the product is, not that the price is an accessory's.
     let own_kind = |word: &str| {
-        word.chars().count() >= 4
+        word.chars().count() >= 3
             && catalogue.get(product.product_index).is_some_and(|entry| {
                 let word = word.to_lowercase();
                 std::iter::once(&entry.name)

@@ -38,8 +38,8 @@
 //! `PRIJSFOUT` and `p r i j s f o u t` are one word. A literal matches whole tokens;
 //! a `*` at an end opens that end (`klacht*` matches `klachten`, `*cijfers` matches
 //! `jaarcijfers`). A literal with ` .. ` between parts is a *gapped phrase*: its parts
-//! occur in order with at most [`MAX_PHRASE_GAP`] tokens between neighbours
-//! (`neemt .. over` matches "neemt webshop Klikstore over"), which is how separable
+//! occur in order, in one sentence, with at most [`MAX_PHRASE_GAP`] tokens between
+//! neighbours (`neemt .. over` matches "we nemen een kwekerij in het Westland over"), which is how separable
 //! Dutch verbs and fixed frames are written. Words inside an e-mail address are no
 //! words of the post (`jeroen@ziggo.nl` names no other company, `klacht@…` is no
 //! complaint).
@@ -123,7 +123,7 @@ pub const CUE_THRESHOLD: u16 = 60;
 /// Default context and exception window, in tokens.
 pub const DEFAULT_WINDOW: u16 = 6;
 /// Most tokens allowed between neighbouring parts of a gapped phrase (`a .. b`).
-pub const MAX_PHRASE_GAP: u32 = 3;
+pub const MAX_PHRASE_GAP: u32 = 5;
 /// The separator of the parts of a gapped phrase.
 pub const PHRASE_GAP: &str = " .. ";
 /// Set names the engine fills from the company profile.
