@@ -297,21 +297,23 @@ fn ascii_digit_count(text: &str) -> usize {
 // e-mail
 // ---------------------------------------------------------------------------
 
-/// A plain address, or one written with `[at]`/`(at)`/`{at}` and `[dot]`/`(punt)`.
-/// Bare ` at ` / ` dot ` words are not accepted: too many false alarms in prose.
+/// A plain address, or one written with `[at]`/`(at)`/`{at}` and `[dot]`/`(punt)`, or
+/// with the Dutch word ` apenstaartje ` and then bare ` punt ` / ` dot ` words. A bare
+/// English ` at ` is not accepted: too many false alarms in prose.
 static EMAIL: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         r"(?ix)
         (?P<local>[a-z0-9][a-z0-9._%+\-]*)
-        (?P<at>@|\s*[\[({<]\s*(?:at|@|apenstaartje)\s*[\])}>]\s*)
+        (?P<at>@|\s*[\[({<]\s*(?:at|@|apenstaartje)\s*[\])}>]\s*|\s+apenstaartje\s+)
         (?P<domain>[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?
-            (?:(?:\.|\s*[\[({<]\s*(?:dot|punt|\.)\s*[\])}>]\s*)[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?)+)",
+            (?:(?:\.|\s*[\[({<]\s*(?:dot|punt|\.)\s*[\])}>]\s*|\s+(?:dot|punt)\s+)[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?)+)",
     )
     .expect("valid e-mail pattern")
 });
 
 static EMAIL_DOT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\.|\s*[\[({<]\s*(?:dot|punt|\.)\s*[\])}>]\s*").expect("valid dot pattern")
+    Regex::new(r"(?i)\.|\s*[\[({<]\s*(?:dot|punt|\.)\s*[\])}>]\s*|\s+(?:dot|punt)\s+")
+        .expect("valid dot pattern")
 });
 
 fn email_canonical(found: &regex::Captures<'_>) -> Option<String> {
@@ -358,10 +360,15 @@ fn inside_url_or_token(text: &str, start: usize) -> bool {
 }
 
 fn find_emails(text: &str, out: &mut Vec<Hit>) {
-    // [`EMAIL`] needs an `@` or an opening bracket (`[at]`, `(at)`, `{at}`, `<at>`).
+    // [`EMAIL`] needs an `@`, an opening bracket (`[at]`, `(at)`, `{at}`, `<at>`) or the
+    // Dutch word for `@` written out (`petra.dekker apenstaartje kpnmail punt nl`).
     if !text
         .bytes()
         .any(|b| matches!(b, b'@' | b'[' | b'(' | b'{' | b'<'))
+        && !text
+            .as_bytes()
+            .windows(12)
+            .any(|word| word.eq_ignore_ascii_case(b"apenstaartje"))
     {
         return;
     }
@@ -1478,6 +1485,12 @@ mod tests {
                 "pii.email",
                 "m.jansen [at] ziggo [punt] nl",
                 Some("m.jansen@ziggo.nl"),
+            ),
+            (
+                "mail maar naar petra.dekker apenstaartje kpnmail punt nl 😊",
+                "pii.email",
+                "petra.dekker apenstaartje kpnmail punt nl",
+                Some("petra.dekker@kpnmail.nl"),
             ),
             (
                 "jan(at)example(dot)com",
