@@ -406,6 +406,12 @@ static PHONE_RUN: LazyLock<Regex> = LazyLock::new(|| {
 static TIME_LIKE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^\(?[0-2]?\d[.:][0-5]\d\b").expect("valid time pattern"));
 
+/// Ten digits in pairs after the trunk zero and area digit (`06.43.32.78.27`,
+/// `06-43-32-78-27`): a number written out in pairs, not a time.
+static PAIRED_NUMBER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^0[1-9](?:[.\-][0-9]{2}){4}$").expect("valid paired-number pattern")
+});
+
 /// Whether a Dutch national significant number (without the trunk `0`) fits the
 /// number plan: mobile `6` + 8, geographic and nomadic numbers of 9 digits, and the
 /// `800`/`900`/`906`/`909` service numbers with 4–7 more digits.
@@ -555,7 +561,7 @@ fn find_phones(text: &str, out: &mut Vec<Hit>) {
                 let raw = &text[start..end];
                 let plausible_start = raw.starts_with(['+', '(', '0']);
                 if !plausible_start
-                    || TIME_LIKE.is_match(raw)
+                    || (TIME_LIKE.is_match(raw) && !PAIRED_NUMBER.is_match(raw))
                     || !number_starts_cleanly(text, start)
                     || !number_ends_cleanly(text, end)
                     || follows_iban_prefix(text, start)
@@ -820,7 +826,7 @@ fn card_issuer_ok(digits: &str) -> bool {
         || (622_126..=622_925).contains(&prefix(6)))
         && (16..=19).contains(&length);
     let maestro = [
-        "5018", "5020", "5038", "5893", "6304", "6759", "6761", "6762", "6763",
+        "5018", "5020", "5038", "5893", "6304", "6703", "6759", "6761", "6762", "6763",
     ]
     .iter()
     .any(|p| digits.starts_with(p))
@@ -1206,14 +1212,16 @@ static PERSON_NAME: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 /// A person named with an honorific (`mevrouw Jansen`, `Mevr. H. Bos`, `dhr. de
-/// Wit`, `Mr J. Smith`) or with initials (`H.J. Bos`, `J. van Dam`).
+/// Wit`, `Mr J. Smith`), with initials (`H.J. Bos`, `J. van Dam`), or as a family
+/// (`the Jansen family`).
 static HONORIFIC_NAME: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         r"(?x)
         (?:(?-u:\b)(?i:mevrouw|meneer|mevr|dhr|mw|mevr|fam|familie|heer|mrs|mr|ms|miss)\.?\s+(?:\p{Lu}\.\s?){0,3}
           |(?-u:\b)(?:\p{Lu}\.\s?){1,3})
         (?:(?:van|de|der|den|te|ter|ten|von|'t)\s+){0,3}
-        \p{Lu}\p{Ll}+",
+        \p{Lu}\p{Ll}+
+        |(?-u:\b)\p{Lu}\p{Ll}+\s+(?i:family|familie|gezin)(?-u:\b)",
     )
     .expect("valid honorific name pattern")
 });
@@ -1365,7 +1373,7 @@ static BUSINESS_CONTEXT: LazyLock<Regex> = LazyLock::new(|| {
 /// naar`, `send your prize to`, `bezorgd op`, `shipping address:`.
 static DELIVERY_CONTEXT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)\b(?:send|sending|sent|ship|shipping|shipped|deliver\w*|mail|mailed|post|posted|forward\w*|stuur|stuurt|sturen|gestuurd|opsturen|opgestuurd|toesturen|toegestuurd|nasturen|nagestuurd|verstuur\w*|verzend\w*|verzonden|bezorg\w*|leveren|geleverd|afgeleverd|aflever\w*|factuuradres|postadres|huisadres|thuisadres|envoy\w*|livr\w*)\b",
+        r"(?i)\b(?:on\s+its\s+way|onderweg|gaat\s+(?:\w+\s+){0,2}naar|heading\s+to|send|sending|sent|ship|shipping|shipped|deliver\w*|mail|mailed|post|posted|forward\w*|stuur|stuurt|sturen|gestuurd|opsturen|opgestuurd|toesturen|toegestuurd|nasturen|nagestuurd|verstuur\w*|verzend\w*|verzonden|bezorg\w*|leveren|geleverd|afgeleverd|aflever\w*|factuuradres|postadres|huisadres|thuisadres|envoy\w*|livr\w*)\b",
     )
     .expect("valid delivery context pattern")
 });
@@ -1505,6 +1513,12 @@ mod tests {
                 Some("31612345678"),
             ),
             (
+                "App me: 06.43.32.78.27",
+                "pii.phone",
+                "06.43.32.78.27",
+                Some("31643327827"),
+            ),
+            (
                 "bel 06 1234 5678",
                 "pii.phone",
                 "06 1234 5678",
@@ -1631,6 +1645,12 @@ mod tests {
                 Some("5555555555554444"),
             ),
             (
+                "mijn Bancontact 6703 6669 5105 6310 8 twee keer gedebiteerd",
+                "pii.card",
+                "6703 6669 5105 6310 8",
+                Some("67036669510563108"),
+            ),
+            (
                 "amex 3782 822463 10005",
                 "pii.card",
                 "3782 822463 10005",
@@ -1712,6 +1732,18 @@ mod tests {
                 "the store manager: Kees Brouwer, Dorpsstraat 5",
                 "pii.address",
                 "Dorpsstraat 5",
+                None,
+            ),
+            (
+                "Your prize is on its way to Brinkstraat 22 this week",
+                "pii.address",
+                "Brinkstraat 22",
+                None,
+            ),
+            (
+                "Huge thanks to the Jansen family, Merelstraat 14 🙏",
+                "pii.address",
+                "Merelstraat 14",
                 None,
             ),
             (
