@@ -755,6 +755,34 @@ static RULES: &[SecretRule] = &[
         WEIGHT_GENERIC,
         login_password,
     ),
+    // `wifi voor de crew: ZD-Staff / Kassa61%Brrp`, `LIMS lab_admin / Duin70!2ZeV`: an
+    // account name and a strong password split by a slash, with a word for what it
+    // opens nearby. Only a password strong by its shape alone counts.
+    SecretRule {
+        id: "secret.credential_pair",
+        keywords: &["/"],
+        pattern: r"(?:^|[\s(:>👉])[A-Za-z][A-Za-z0-9._\-]{1,40}[^\S\n]*/[^\S\n]*(?P<secret>[^\s/]{8,64})",
+        context: &[
+            "wifi",
+            "wi-fi",
+            "login",
+            "inlog",
+            "account",
+            "portaal",
+            "portal",
+            "gebruiker",
+            "user",
+            "admin",
+            "lims",
+            "demo",
+            "wachtwoord",
+            "password",
+            "ww",
+            "pw",
+        ],
+        weight: WEIGHT_GENERIC,
+        confirm: strong_value,
+    },
     custom(
         "secret.generic_api_key",
         &[
@@ -1103,7 +1131,8 @@ fn has_password_shape(value: &str) -> bool {
         || (value.contains('@') && value.contains('.'))
         || value.starts_with(['#', '@', '$', '%', '('])
         || value.contains(['(', '['])
-        || is_uuid(value);
+        || is_uuid(value)
+        || is_file_name(&lowered);
     if not_a_password {
         return false;
     }
@@ -1113,6 +1142,18 @@ fn has_password_shape(value: &str) -> bool {
     let has_lower = value.chars().any(char::is_lowercase);
     let has_symbol = value.chars().any(|c| !c.is_alphanumeric());
     has_letter && (has_digit || (has_symbol && has_upper && has_lower))
+}
+
+/// Whether a (lower-cased) value is a file name: `jaarplan-2026.pdf` is no password.
+fn is_file_name(lowered: &str) -> bool {
+    const EXTENSIONS: &[&str] = &[
+        "pdf", "doc", "docx", "xls", "xlsx", "ppt", "pptx", "csv", "txt", "png", "jpg", "jpeg",
+        "gif", "zip", "json", "yaml", "yml", "html", "mp4", "mov",
+    ];
+    lowered
+        .trim_end_matches(['.', ',', ';', '!', '?'])
+        .rsplit_once('.')
+        .is_some_and(|(stem, extension)| !stem.is_empty() && EXTENSIONS.contains(&extension))
 }
 
 /// Whether one of `words` occurs within [`CONTEXT_RADIUS`] bytes of `span`.
@@ -1304,6 +1345,12 @@ fn url_password(text: &str, span: Range<usize>) -> Option<Range<usize>> {
     real.then_some(span)
 }
 
+/// A value that is a password by its shape alone (see [`looks_like_strong_password`]).
+fn strong_value(text: &str, span: Range<usize>) -> Option<Range<usize>> {
+    let span = trim_value(text, span);
+    looks_like_strong_password(&text[span.clone()]).then_some(span)
+}
+
 /// The value of a `password=` / `pwd:` assignment.
 fn password_value(text: &str, span: Range<usize>) -> Option<Range<usize>> {
     let span = trim_value(text, span);
@@ -1351,7 +1398,7 @@ fn prose_password(text: &str, keyword: Range<usize>) -> Option<Range<usize>> {
     let line_end = text[keyword.end..]
         .find('\n')
         .map_or(text.len(), |offset| keyword.end + offset);
-    let mut window_end = line_end.min(keyword.end + 120);
+    let mut window_end = line_end.min(keyword.end + 160);
     while !text.is_char_boundary(window_end) {
         window_end -= 1;
     }
@@ -1387,9 +1434,15 @@ fn prose_password(text: &str, keyword: Range<usize>) -> Option<Range<usize>> {
     if keyword_word == "code" && names_a_public_code(text, keyword.start) {
         return None;
     }
-    let value_from = usize::from(is_linker(word(first)));
-    if let Some(spelled) = spelled_out_password(text, &words[value_from..]) {
-        return Some(spelled);
+    // Spelled out a few words on, in the keyword's sentence: `wachtwoord van de jumphost
+    // is nog steeds W i n t e r 2 0 2 6 !`.
+    for (index, range) in words.iter().enumerate().take(MAX_WORDS_TO_STRONG_VALUE) {
+        if let Some(spelled) = spelled_out_password(text, &words[index..]) {
+            return Some(spelled);
+        }
+        if word(range).ends_with(['.', ',', '?', '!', ';']) {
+            break;
+        }
     }
     if WEAK_PASSWORD_KEYWORDS.contains(&keyword_word.as_str()) && !paired {
         // `pass`, `code`, `login` are everyday words: only a strong value counts.
@@ -1523,7 +1576,7 @@ fn names_a_public_code(text: &str, at: usize) -> bool {
 
 /// How many words after a password keyword a strong value may sit, in its sentence
 /// or the next: `wie had het nieuwe wachtwoord?? gevonden in de groepsapp: …`.
-const MAX_WORDS_TO_STRONG_VALUE: usize = 12;
+const MAX_WORDS_TO_STRONG_VALUE: usize = 20;
 
 /// The first strong, password-shaped word (see [`looks_like_strong_password`]) among
 /// the first words after a keyword, in its sentence or the next: `het wachtwoord van
@@ -2138,6 +2191,21 @@ mod tests {
                 "Rzmpq464#roiD",
             ),
             (
+                "wifi voor de crewruimte is veranderd: ZD-Staff / Kassa61%Brrp (NIET delen!!)",
+                "secret.credential_pair",
+                "Kassa61%Brrp",
+            ),
+            (
+                "ww van de kantine-wifi én van het systeem op depot Noord is gewoon hetzelfde: Spoor88#unqc",
+                "secret.password_prose",
+                "Spoor88#unqc",
+            ),
+            (
+                "wachtwoord van de jumphost is nog steeds W i n t e r 2 0 2 6 ! wie bedacht dat",
+                "secret.password_prose",
+                "W i n t e r 2 0 2 6 !",
+            ),
+            (
                 "DB_PASSWORD=Kassa2026!x",
                 "secret.password_assignment",
                 "Kassa2026!x",
@@ -2406,6 +2474,8 @@ mod tests {
             "maak over o.v.v. je reserveringsnummer (bijv. WW-RES-745031) 🙂".to_owned(),
             "wachtwoord kwijt. Morgen komt de Zephyr-X200.Pro binnen".to_owned(),
             "Primary-key and foreign-key constraints, index_key=created_at".to_owned(),
+            "login via het portaal: Q3-rapport / Jaarplan-2026.pdf".to_owned(),
+            "wifi op terras en binnen / buiten 24/7 beschikbaar".to_owned(),
         ];
         for text in cases {
             let found = secrets(&text);
