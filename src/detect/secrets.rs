@@ -335,12 +335,6 @@ static RULES: &[SecretRule] = &[
         &["hooks.slack.com"],
         r"https://hooks\.slack\.com/(?:services|workflows|triggers)/(?P<secret>T[A-Z0-9]{8,12}/[A-Z0-9]{8,12}/[A-Za-z0-9]{23,25})\b",
     ),
-    near_vendor(
-        "secret.discord_bot_token",
-        &["discord"],
-        r"\b(?P<secret>[MNO][A-Za-z0-9_\-]{23,27}\.[A-Za-z0-9_\-]{6,7}\.[A-Za-z0-9_\-]{27,40})(?:[^A-Za-z0-9_\-.]|$)",
-        random_token,
-    ),
     prefixed(
         "secret.discord_webhook",
         &["discord"],
@@ -627,6 +621,21 @@ static RULES: &[SecretRule] = &[
         WEIGHT_CONTEXTUAL,
         jwt,
     ),
+    // Discord bot token: the bot's numeric id in base64, a timestamp, an HMAC. The id
+    // is the proof, so no vendor word is needed ("modbot nog levend? <token>").
+    custom(
+        "secret.discord_bot_token",
+        &["discord", "bot", "token"],
+        r"\b(?P<secret>[MNO][A-Za-z0-9_\-]{22,27}\.[A-Za-z0-9_\-]{6,7}\.[A-Za-z0-9_\-]{27,40})(?:[^A-Za-z0-9_\-.]|$)",
+        WEIGHT_PREFIXED,
+        discord_token,
+    ),
+    // Twitch stream key: whoever has it streams as the channel.
+    prefixed(
+        "secret.twitch_stream_key",
+        &["live_"],
+        r"\b(?P<secret>live_[0-9]{6,12}_[A-Za-z0-9]{30})\b",
+    ),
     // --- connection strings ------------------------------------------------------
     connection_url(
         "secret.postgres_url",
@@ -682,7 +691,7 @@ static RULES: &[SecretRule] = &[
             "pass",
             "pw",
         ],
-        r#"(?i)(?:\b|_)(?:password|passwd|passwort|wachtwoord|pwd|pass|pw)["'`]?\s*(?::=|=>|=|:)\s*["'`]?(?P<secret>[^\s"'`,;<>]{6,128})"#,
+        r#"(?i)(?:(?:\b|_)(?:password|passwd|passwort|wachtwoord|pwd|pass|pw)|(?-i:[a-z0-9]P(?:ass(?:word)?|wd)))["'`]?\s*(?::=|=>|=|:)\s*["'`]?(?P<secret>[^\s"'`,;<>]{6,128})"#,
         WEIGHT_GENERIC,
         password_value,
     ),
@@ -1260,6 +1269,18 @@ fn github_checksum(text: &str, span: Range<usize>) -> Option<Range<usize>> {
     (base62(crc32(random_part.as_bytes()), 6) == checksum).then_some(span)
 }
 
+/// Discord bot token: its first part decodes to the bot's id, 17–20 digits, and the
+/// rest is random.
+fn discord_token(text: &str, span: Range<usize>) -> Option<Range<usize>> {
+    let id = base64url_decode(text[span.clone()].split('.').next()?)?;
+    let id_ok = (17..=20).contains(&id.len()) && id.iter().all(u8::is_ascii_digit);
+    if id_ok {
+        random_token(text, span)
+    } else {
+        None
+    }
+}
+
 /// JWT: the header decodes to a JSON object with `"alg"`, the payload to an object.
 fn jwt(text: &str, span: Range<usize>) -> Option<Range<usize>> {
     let token = &text[span.clone()];
@@ -1643,13 +1664,22 @@ fn looks_like_strong_password(value: &str) -> bool {
 fn generic_secret(text: &str, span: Range<usize>) -> Option<Range<usize>> {
     let span = trim_value(text, span);
     let value = &text[span.clone()];
-    // A public or publishable key (`public_key=`, `pk_live_…`) is meant to be seen.
+    // A public or publishable key (`public_key=`, `public key is …`, `pk_live_…`) is
+    // meant to be seen. Only the key's own name counts: "left this in a public gist:
+    // api_key=…" is no public key.
     let mut name_start = span.start.saturating_sub(32);
     while !text.is_char_boundary(name_start) {
         name_start -= 1;
     }
-    let name = text[name_start..span.start].to_ascii_lowercase();
-    if name.contains("public") || name.contains("publishable") || value.starts_with("pk_") {
+    let line_start = text[..span.start].rfind('\n').map_or(0, |at| at + 1);
+    let lead = text[name_start.max(line_start)..span.start].to_ascii_lowercase();
+    let lead = lead.trim_end_matches(|c: char| c.is_whitespace() || "=:'\"`".contains(c));
+    let lead = lead.strip_suffix(" is").unwrap_or(lead);
+    let name: Vec<&str> = lead.split_whitespace().rev().take(2).collect();
+    let public = name
+        .iter()
+        .any(|word| word.contains("public") || word.contains("publishable"));
+    if public || value.starts_with("pk_") {
         return None;
     }
     let hex = value.bytes().all(|b| b.is_ascii_hexdigit());
@@ -2005,9 +2035,9 @@ mod tests {
             "secret.discord_webhook",
             discord,
         );
+        // The first part is a bot id in base64: "1301913875352463604".
         let bot = format!(
-            "M{}.{}.{}",
-            random_chars(URLSAFE, 25, 64),
+            "MTMwMTkxMzg3NTM1MjQ2MzYwNA.{}.{}",
             random_chars(URLSAFE, 6, 65),
             random_chars(URLSAFE, 38, 66)
         )
@@ -2204,6 +2234,26 @@ mod tests {
                 "wachtwoord van de jumphost is nog steeds W i n t e r 2 0 2 6 ! wie bedacht dat",
                 "secret.password_prose",
                 "W i n t e r 2 0 2 6 !",
+            ),
+            (
+                "someone left this in a public gist lmao\napi_key=d9f4d1bfd2af5062f229b3996d3e8944",
+                "secret.generic_api_key",
+                "d9f4d1bfd2af5062f229b3996d3e8944",
+            ),
+            (
+                "$smtpPass = 'ul4!UVTlLnZVgw'",
+                "secret.password_assignment",
+                "ul4!UVTlLnZVgw",
+            ),
+            (
+                "stream key 10 sec in beeld live_856935780_HwGVqETCR7Vf44dWSCS7c8ctTxXkea oeps",
+                "secret.twitch_stream_key",
+                "live_856935780_HwGVqETCR7Vf44dWSCS7c8ctTxXkea",
+            ),
+            (
+                "modbot test\nMTMwMTkxMzg3NTM1MjQ2MzYwNA.GT-COp.TjgHvMoqouCqOmxy1692mrbeWlb5Gyomf2_r9L",
+                "secret.discord_bot_token",
+                "MTMwMTkxMzg3NTM1MjQ2MzYwNA.GT-COp.TjgHvMoqouCqOmxy1692mrbeWlb5Gyomf2_r9L",
             ),
             (
                 "DB_PASSWORD=Kassa2026!x",
