@@ -1125,9 +1125,18 @@ impl RuleSet {
             }
             let glued_right =
                 boundaries.right && end < bytes.len() && is_word(end) && is_word(end - 1);
-            // A product's name in the plural is the product: "the prenups show €119".
-            let plural =
-                glued_right && bytes[end] == b's' && (end + 1 == bytes.len() || !is_word(end + 1));
+            // A product's name in the plural is the product: "the prenups show €119",
+            // "die kraanwaterflessen voor 1,25".
+            let plural = glued_right && {
+                let rest_end = (end..bytes.len())
+                    .find(|&at| !is_word(at))
+                    .unwrap_or(bytes.len());
+                match &bytes[end..rest_end] {
+                    b"s" | b"es" | b"en" => true,
+                    [doubled, b'e', b'n'] => *doubled == bytes[end - 1],
+                    _ => false,
+                }
+            };
             if glued_right && !plural {
                 continue;
             }

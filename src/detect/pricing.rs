@@ -284,7 +284,7 @@ static EU_UNION: LazyLock<Regex> = LazyLock::new(|| {
 /// A cue right before an amount without a currency that makes it a price.
 static PRICE_CUE: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)(?:(?-u:\b)(?:voor|for|at|aan|kost|kosten|kostte|kostten|costs?|prijs|price|priced at|nu|now|slechts|only|maar|just|vanaf|from)|à)\s*(?:(?:maar|slechts|only|just|nog|wel|nu|now)\s+)*$",
+        r"(?i)(?:(?-u:\b)(?:voor|for|at|aan|op|kost|kosten|kostte|kostten|costs?|prijs|price|priced at|nu|now|slechts|only|maar|just|vanaf|from|charging|charges|charged|rekent|rekende|returns|returned)|à)\s*(?:(?:maar|slechts|only|just|nog|wel|nu|now)\s+)*$",
     )
 });
 
@@ -479,7 +479,7 @@ static LOWER_BOUND_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
 
 static OTHER_AMOUNT: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)(?-u:\b)(?:terugbetaling\p{L}*|terugbetaald|terugstorting|teruggestort|refund\p{L}*|restitutie|compensatie|compensation|\p{L}*vergoeding|tegoed\p{L}*|vouchers?|waardebon\p{L}*|cadeaubon\p{L}*|cadeaukaart\p{L}*|gift\s?cards?|coupons?|inruil\p{L}*|trade-?in|omzet|revenue|turnover|verlies|loss|losses|schade|damages?|winst|profit|marge|margin|opgehaald|raised|gedoneerd|donated|donati\p{L}*|salaris|salary|loon|bonus|boete|penalty|budget|inleg|aandeel\p{L}*|koers|share\s+price|bod|bid|geboden|inkoopprijs|inkoop|kostprijs|cost\s+price|purchase\s+price|wholesale|groothandelsprijs|\p{L}*subsidie\p{L}*|subsid(?:y|ies)|grants?|teruggave|aanbetaling|down\s+payment|t\.?w\.?v\.?|ter\s+waarde\s+van|covered|reimbursed|vergoed|vergoedt|vergoedde)(?-u:\b)",
+        r"(?i)(?-u:\b)(?:terugbetaling\p{L}*|terugbetaald|terugstorting|teruggestort|refund\p{L}*|restitutie|compensatie|compensation|\p{L}*vergoeding|tegoed\p{L}*|vouchers?|waardebon\p{L}*|cadeaubon\p{L}*|cadeaukaart\p{L}*|gift\s?cards?|coupons?|inruil\p{L}*|trade-?in|omzet|revenue|turnover|verlies|loss|losses|schade|damages?|winst|profit|marge|margin|opgehaald|raised|gedoneerd|donated|donati\p{L}*|salaris|salary|loon|bonus|boete|penalty|budget|inleg|aandeel\p{L}*|koers|share\s+price|bod|bid|geboden|inkoopprijs|kostprijs|cost\s+price|purchase\s+price|wholesale|groothandelsprijs|\p{L}*subsidie\p{L}*|subsid(?:y|ies)|grants?|teruggave|aanbetaling|down\s+payment|t\.?w\.?v\.?|ter\s+waarde\s+van|covered|reimbursed|vergoed|vergoedt|vergoedde)(?-u:\b)",
     )
 });
 
