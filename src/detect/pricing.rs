@@ -284,7 +284,7 @@ static EU_UNION: LazyLock<Regex> = LazyLock::new(|| {
 /// A cue right before an amount without a currency that makes it a price.
 static PRICE_CUE: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)(?:(?-u:\b)(?:voor|for|at|aan|op|kost|kosten|kostte|kostten|costs?|prijs|price|priced at|nu|now|slechts|only|maar|just|vanaf|from|charging|charges|charged|rekent|rekende|returns|returned)|à)\s*(?:(?:maar|slechts|only|just|nog|wel|nu|now)\s+)*$",
+        r"(?i)(?:(?-u:\b)(?:voor|for|at|aan|op|kost|kosten|kostte|kostten|costs?|prijs|price|priced at|nu|now|slechts|only|maar|just|vanaf|from|charging|charges|charged|rekent|rekende|returns|returned|shows|showing|toont|displays)|à)\s*(?:(?:maar|slechts|only|just|nog|wel|nu|now)\s+)*$",
     )
 });
 
