@@ -459,31 +459,45 @@ impl PatternTable {
     }
 }
 
-/// Folds one written literal and reads its `*` ends.
-/// The folded words of the company's own names: its brands, products and their
-/// aliases, codenames and internal markers. An abuse term that is one of them is a name
-/// here (`KK` of `KK Kamers`), not a curse.
-fn own_words(profile: &Profile) -> std::collections::HashSet<String> {
+/// The abuse terms that are words of the company's own names (its brands, products
+/// and their aliases, codenames and internal markers): there they are a name (`KK` of
+/// `KK Kamers`), not a curse. Names are only split and lower-cased, not folded, so a
+/// catalogue of 100,000 products costs a hash look-up per word.
+fn own_name_terms(profile: &Profile, lexicon: &[LexiconRule]) -> std::collections::HashSet<String> {
+    let abuse: std::collections::HashSet<String> = lexicon
+        .iter()
+        .filter(|rule| rule.category == Category::ReputationAbuse)
+        .flat_map(|rule| &rule.terms)
+        .map(|term| fold_written(term).0)
+        .filter(|term| !term.contains(' '))
+        .collect();
+    let mut found = std::collections::HashSet::new();
+    if abuse.is_empty() {
+        return found;
+    }
     let products = profile
         .products
         .iter()
         .flat_map(|product| std::iter::once(&product.name).chain(&product.aliases));
-    std::iter::once(&profile.company)
+    let names = std::iter::once(&profile.company)
         .chain(&profile.brands)
         .chain(products)
         .chain(&profile.codenames)
-        .chain(&profile.internal_markers)
-        .flat_map(|name| {
-            normalize(name)
-                .text
-                .split(|c: char| !c.is_alphanumeric())
-                .filter(|word| !word.is_empty())
-                .map(str::to_string)
-                .collect::<Vec<_>>()
-        })
-        .collect()
+        .chain(&profile.internal_markers);
+    let mut word = String::new();
+    for name in names {
+        for piece in name.split(|c: char| !c.is_alphanumeric()) {
+            word.clear();
+            word.extend(piece.chars().flat_map(char::to_lowercase));
+            if abuse.contains(&word) {
+                found.insert(word.clone());
+            }
+        }
+    }
+    found
 }
 
+/// Folds one written literal and reads its `*` ends.
 fn fold_written(written: &str) -> (String, Boundaries) {
     let left_open = written.starts_with('*');
     let right_open = written.ends_with('*') && written.len() > 1;
@@ -582,13 +596,14 @@ impl RuleSet {
             };
             negation_groups.push(group as u32);
         }
-        let own_words = own_words(&profile);
+        let own_name_terms = own_name_terms(&profile, &lexicon);
         for (index, rule) in lexicon.iter().enumerate() {
             let rule_index = index as u32;
             for term in &rule.terms {
                 // A company called `KK Kamers` is not cursed at by its own initials.
                 if rule.category == Category::ReputationAbuse
-                    && own_words.contains(&fold_written(term).0)
+                    && !own_name_terms.is_empty()
+                    && own_name_terms.contains(&fold_written(term).0)
                 {
                     continue;
                 }

@@ -365,10 +365,9 @@ fn find_emails(text: &str, out: &mut Vec<Hit>) {
     if !text
         .bytes()
         .any(|b| matches!(b, b'@' | b'[' | b'(' | b'{' | b'<'))
-        && !text
-            .as_bytes()
-            .windows(12)
-            .any(|word| word.eq_ignore_ascii_case(b"apenstaartje"))
+        && !["apenstaartje", "Apenstaartje", "APENSTAARTJE"]
+            .iter()
+            .any(|word| text.contains(word))
     {
         return;
     }

@@ -121,6 +121,22 @@ const fn custom(
 
 const GITHUB_CLASSIC: &[&str] = &["ghp_"];
 
+/// What a `name / password` pair opens: a credential pair needs one of these nearby.
+const CREDENTIAL_WORDS: &[&str] = &[
+    "wifi",
+    "wi-fi",
+    "login",
+    "inlog",
+    "account",
+    "portaal",
+    "portal",
+    "gebruiker",
+    "admin",
+    "lims",
+    "wachtwoord",
+    "password",
+];
+
 static RULES: &[SecretRule] = &[
     // --- cloud providers ---------------------------------------------------
     custom(
@@ -769,26 +785,10 @@ static RULES: &[SecretRule] = &[
     // opens nearby. Only a password strong by its shape alone counts.
     SecretRule {
         id: "secret.credential_pair",
-        keywords: &["/"],
+        // The words for what it opens are the prefilter too: a slash alone is in every URL.
+        keywords: CREDENTIAL_WORDS,
         pattern: r"(?:^|[\s(:>👉])[A-Za-z][A-Za-z0-9._\-]{1,40}[^\S\n]*/[^\S\n]*(?P<secret>[^\s/]{8,64})",
-        context: &[
-            "wifi",
-            "wi-fi",
-            "login",
-            "inlog",
-            "account",
-            "portaal",
-            "portal",
-            "gebruiker",
-            "user",
-            "admin",
-            "lims",
-            "demo",
-            "wachtwoord",
-            "password",
-            "ww",
-            "pw",
-        ],
+        context: CREDENTIAL_WORDS,
         weight: WEIGHT_GENERIC,
         confirm: strong_value,
     },
