@@ -634,6 +634,49 @@ mod tests {
     }
 
     #[test]
+    fn no_builtin_word_list_repeats_a_word() {
+        // A word written twice in one list is a slip: it matches once either way.
+        let mut repeats = Vec::new();
+        for (file, text) in BUILTIN_PACKS {
+            let pack: toml::Table = toml::from_str(text).unwrap();
+            let mut lists: Vec<(String, &toml::Value)> = Vec::new();
+            if let Some(sets) = pack.get("sets").and_then(toml::Value::as_table) {
+                lists.extend(
+                    sets.iter()
+                        .map(|(name, words)| (format!("set {name}"), words)),
+                );
+            }
+            for rule in pack
+                .get("rule")
+                .and_then(toml::Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                let id = rule.get("id").and_then(toml::Value::as_str).unwrap_or("?");
+                for key in ["terms", "context", "exceptions", "unless", "requires"] {
+                    if let Some(words) = rule.get(key) {
+                        lists.push((format!("{id} {key}"), words));
+                    }
+                }
+            }
+            for (list, words) in lists {
+                let mut seen = std::collections::HashSet::new();
+                for word in words
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(toml::Value::as_str)
+                {
+                    if !seen.insert(word) {
+                        repeats.push(format!("{file}: {list}: {word:?}"));
+                    }
+                }
+            }
+        }
+        assert!(repeats.is_empty(), "{repeats:#?}");
+    }
+
+    #[test]
     fn reports_every_error_with_file_and_line() {
         let pack = r#"[pack]
 name = "bad"
