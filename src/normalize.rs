@@ -97,20 +97,31 @@ pub fn normalize(text: &str) -> Normalized {
         chars: Vec::with_capacity(text.len()),
         after_symbol: false,
     };
-    for (offset, original) in text.char_indices() {
+    let bytes = text.as_bytes();
+    let mut offset = 0;
+    while offset < bytes.len() {
+        let byte = bytes[offset];
+        if byte.is_ascii() {
+            // Fast path: most posts are mostly ASCII, and an ASCII byte folds to one
+            // byte of its own.
+            builder.push_ascii(byte.to_ascii_lowercase(), offset as u32);
+            offset += 1;
+            continue;
+        }
+        let original = text[offset..]
+            .chars()
+            .next()
+            .expect("a character starts here");
         let start = offset as u32;
-        let end = (offset + original.len_utf8()) as u32;
+        offset += original.len_utf8();
+        let end = offset as u32;
         fold_char(original, |folded| builder.push(folded, start, end));
     }
     builder.finish()
 }
 
+/// Folds one non-ASCII character (ASCII takes [`Builder::push_ascii`]).
 fn fold_char(original: char, mut emit: impl FnMut(char)) {
-    if original.is_ascii() {
-        // Fast path: most posts are mostly ASCII.
-        emit(original.to_ascii_lowercase());
-        return;
-    }
     if is_invisible(original) {
         return;
     }
@@ -190,7 +201,7 @@ pub fn compact_for_identifiers(text: &str) -> Option<Compacted> {
     let has_hidden_or_wide = !text.is_ascii()
         && text
             .chars()
-            .any(|c| is_invisible(c) || from_full_width(c).is_some());
+            .any(|c| !c.is_ascii() && (is_invisible(c) || from_full_width(c).is_some()));
     let has_spaced_at = text.contains(" @ ");
     if !has_hidden_or_wide && !has_spaced_at {
         return None;
@@ -403,25 +414,51 @@ fn class_of(c: char) -> Class {
 }
 
 impl Builder {
-    fn push(&mut self, c: char, start: u32, end: u32) {
-        let is_line_break = matches!(c, '\n' | '\r' | '\u{2028}' | '\u{2029}');
-        if !is_kept_symbol(c) && class_of(c) == Class::Gap {
-            let gap = if is_line_break { LINE_GAP } else { ' ' };
-            match self.chars.last_mut() {
-                // Extend the previous gap instead of adding another; a line break
-                // anywhere in it makes it a line gap.
-                Some((previous @ (' ' | LINE_GAP | WIDE_GAP), _, gap_end)) => {
-                    *gap_end = end;
-                    if is_line_break {
-                        *previous = LINE_GAP;
-                    } else if *previous == ' ' {
-                        *previous = WIDE_GAP;
-                    }
+    /// [`Builder::push`] for an ASCII byte (already lower-cased) at `start`: white
+    /// space is a gap, everything else a word character, and no ASCII byte is a kept
+    /// symbol.
+    fn push_ascii(&mut self, byte: u8, start: u32) {
+        // `char::is_whitespace` on ASCII: space, tab, line feed, vertical tab, form
+        // feed, carriage return.
+        if matches!(byte, b' ' | b'\t'..=b'\r') {
+            self.push_gap(matches!(byte, b'\n' | b'\r'), start, start + 1);
+            return;
+        }
+        if self.after_symbol
+            && !matches!(
+                self.chars.last(),
+                None | Some((' ' | LINE_GAP | WIDE_GAP, _, _))
+            )
+        {
+            self.chars.push((' ', start, start));
+        }
+        self.chars.push((char::from(byte), start, start + 1));
+        self.after_symbol = false;
+    }
+
+    fn push_gap(&mut self, is_line_break: bool, start: u32, end: u32) {
+        let gap = if is_line_break { LINE_GAP } else { ' ' };
+        match self.chars.last_mut() {
+            // Extend the previous gap instead of adding another; a line break
+            // anywhere in it makes it a line gap.
+            Some((previous @ (' ' | LINE_GAP | WIDE_GAP), _, gap_end)) => {
+                *gap_end = end;
+                if is_line_break {
+                    *previous = LINE_GAP;
+                } else if *previous == ' ' {
+                    *previous = WIDE_GAP;
                 }
-                Some(_) => self.chars.push((gap, start, end)),
-                None => {}
             }
-            self.after_symbol = false;
+            Some(_) => self.chars.push((gap, start, end)),
+            None => {}
+        }
+        self.after_symbol = false;
+    }
+
+    fn push(&mut self, c: char, start: u32, end: u32) {
+        if !is_kept_symbol(c) && class_of(c) == Class::Gap {
+            let is_line_break = matches!(c, '\n' | '\r' | '\u{2028}' | '\u{2029}');
+            self.push_gap(is_line_break, start, end);
             return;
         }
         let symbol = is_kept_symbol(c);
@@ -457,7 +494,11 @@ impl Builder {
                 _ => c,
             };
             text.push(c);
-            origin.extend(std::iter::repeat_n((start, end), c.len_utf8()));
+            if c.is_ascii() {
+                origin.push((start, end));
+            } else {
+                origin.extend(std::iter::repeat_n((start, end), c.len_utf8()));
+            }
         }
         Normalized {
             text,
@@ -492,18 +533,14 @@ fn fold_leetspeak(chars: &mut [(char, u32, u32)]) {
             .position(|(c, _, _)| !(c.is_alphanumeric() || matches!(c, '@' | '$')))
             .map_or(chars.len(), |length| token_start + length);
         let token = &chars[token_start..token_end];
-        let letters = token.iter().filter(|(c, _, _)| c.is_alphabetic()).count();
-        let leet = token
-            .iter()
-            .filter(|(c, _, _)| leet_letter(*c).is_some())
-            .count();
-        let has_at = token.iter().any(|(c, _, _)| *c == '@');
-        let is_handle_or_mail = has_at && token.first().is_some_and(|(c, _, _)| *c == '@')
-            || has_at
-                && letters > 0
-                && token.iter().filter(|(c, _, _)| *c == '@').count() == 1
-                && token_end < chars.len()
-                && chars[token_end].0 == '.';
+        let (mut letters, mut leet, mut ats) = (0, 0, 0);
+        for &(c, _, _) in token {
+            letters += usize::from(c.is_alphabetic());
+            leet += usize::from(leet_letter(c).is_some());
+            ats += usize::from(c == '@');
+        }
+        let is_handle_or_mail = ats > 0 && token.first().is_some_and(|(c, _, _)| *c == '@')
+            || ats == 1 && letters > 0 && chars.get(token_end).is_some_and(|(c, _, _)| *c == '.');
         if letters >= 2 && leet > 0 && leet < token.len() && !is_handle_or_mail {
             for entry in &mut chars[token_start..token_end] {
                 if let Some(letter) = leet_letter(entry.0) {
@@ -545,6 +582,11 @@ fn join_spaced_letters(chars: Vec<(char, u32, u32)>) -> Vec<(char, u32, u32)> {
             && (index == 0 || is_boundary(index - 1))
             && (index + 1 == chars.len() || is_boundary(index + 1))
     };
+    // Most posts hold no such run: then the characters stay as they are.
+    if !(0..chars.len()).any(|index| is_separator(index + 1) && single(index) && single(index + 2))
+    {
+        return chars;
+    }
     let mut output = Vec::with_capacity(chars.len());
     let mut index = 0;
     while index < chars.len() {
@@ -610,6 +652,9 @@ mod tests {
             ("bel 0 6 1 2 3 4", "bel 0 6 1 2 3 4"),
             ("a 1 b", "a 1 b"),
             ("(p r i j s f o u t)", "(prijsfout)"),
+            // ASCII white space of every kind is a gap; other control bytes are not.
+            ("een\u{b}twee\u{c}drie\tvier", "een twee drie vier"),
+            ("a\u{1}b", "a\u{1}b"),
         ];
         for (input, expected) in cases {
             assert_eq!(normalize(input).text, expected, "input {input:?}");
