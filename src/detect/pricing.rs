@@ -450,7 +450,7 @@ static PERIODIC_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
 
 static FEE_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)(?-u:\b)(?:\p{L}*kosten|shipping|delivery|postage|porto|verzending|bezorging|fees?|\p{L}*toeslag|surcharge|borg|deposit|statiegeld|administratie\p{L}*|installatie\p{L}*|installation|montage|reparatie\p{L}*|repair|garantie\p{L}*|warranty|verzekering|insurance|handling|charges?|retour\p{L}*|return|eigen\s+bijdrage|eigen\s+risico|co-?pay(?:ment)?|deductible)\s*[:=]?\s*(?:(?:van|of|is|was|bedraagt|bedragen|kost|costs?|only|maar|slechts|just|extra|a|an|de|het|the|nog|ook|also|wel)\s+)*$",
+        r"(?i)(?-u:\b)(?:\p{L}*kosten|shipping|delivery|postage|porto|verzending|bezorging|fees?|\p{L}*toeslag|surcharge|borg|deposit|statiegeld|administratie\p{L}*|installatie\p{L}*|installation|montage|reparatie\p{L}*|repair|garantie\p{L}*|warranty|verzekering|insurance|handling|charges?|retour\p{L}*|return|eigen\s+bijdrage|eigen\s+risico|co-?pay(?:ment)?|deductible)\s*[:=(]?\s*(?:(?:van|of|is|was|bedraagt|bedragen|kost|costs?|only|maar|slechts|just|extra|a|an|de|het|the|nog|ook|also|wel)\s+)*$",
     )
 });
 
@@ -479,7 +479,7 @@ static LOWER_BOUND_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
 
 static OTHER_AMOUNT: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)(?-u:\b)(?:terugbetaling\p{L}*|terugbetaald|terugstorting|teruggestort|refund\p{L}*|restitutie|compensatie|compensation|\p{L}*vergoeding|tegoed\p{L}*|vouchers?|waardebon\p{L}*|cadeaubon\p{L}*|cadeaukaart\p{L}*|gift\s?cards?|coupons?|inruil\p{L}*|trade-?in|omzet|revenue|turnover|verlies|loss|losses|schade|damages?|winst|profit|marge|margin|opgehaald|raised|gedoneerd|donated|donati\p{L}*|salaris|salary|loon|bonus|boete|penalty|budget|inleg|aandeel\p{L}*|koers|share\s+price|bod|bid|geboden|inkoopprijs|kostprijs|cost\s+price|purchase\s+price|wholesale|groothandelsprijs|\p{L}*subsidie\p{L}*|subsid(?:y|ies)|grants?|teruggave|aanbetaling|down\s+payment|t\.?w\.?v\.?|ter\s+waarde\s+van|covered|reimbursed|vergoed|vergoedt|vergoedde)(?-u:\b)",
+        r"(?i)(?-u:\b)(?:terugbetaling\p{L}*|terugbetaald|terugstorting|teruggestort|refund\p{L}*|restitutie|compensatie|compensation|\p{L}*vergoeding|tegoed\p{L}*|vouchers?|waardebon\p{L}*|cadeaubon\p{L}*|cadeaukaart\p{L}*|gift\s?cards?|coupons?|inruil\p{L}*|trade-?in|restwaarde|residual\s+value|afkoop\p{L}*|buy-?out|omzet|revenue|turnover|verlies|loss|losses|schade|damages?|winst|profit|marge|margin|opgehaald|raised|gedoneerd|donated|donati\p{L}*|salaris|salary|loon|bonus|boete|penalty|budget|inleg|aandeel\p{L}*|koers|share\s+price|bod|bid|geboden|inkoopprijs|kostprijs|cost\s+price|purchase\s+price|wholesale|groothandelsprijs|\p{L}*subsidie\p{L}*|subsid(?:y|ies)|grants?|teruggave|aanbetaling|down\s+payment|t\.?w\.?v\.?|ter\s+waarde\s+van|covered|reimbursed|vergoed|vergoedt|vergoedde)(?-u:\b)",
     )
 });
 
@@ -487,7 +487,7 @@ static OTHER_AMOUNT: LazyLock<Regex> = LazyLock::new(|| {
 /// Dutch compounds (`wandbeugel`, `kabeltje`) match by their last part.
 static ACCESSORY: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)(?-u:\b)(?:\p{L}*(?:beugel|hoes|hoesje|kabel|snoer|oplader|lader|houder|bandje|filter|borstel|stofzak|folie|adapter|adaptor|stekker|accu|batterij|onderdeel|onderdelen|toebehoren|bediening|cartridge|helm|zadel|pomp|spatbord|spatborden|drager|standaard|zitje|mand|lamp|lampje|verlichting|bel|ketting|spaak|spaken|pedaal|pedalen|spiegel|set|kit)(?:s|en|je|jes|tje|tjes)?|mudguards?|fenders?|rack|racks|basket|baskets|lights?|bell|bells|chain|chains|pedals?|mirror|mirrors|kickstand|case|cases|cover|covers|sleeve|sleeves|cable|cables|charger|chargers|mount|mounts|bracket|brackets|stand|stands|strap|straps|band|bands|remote|remotes|battery|batteries|dock|docks|docking\s+station|hub|plug|plugs|screen\s?protectors?|protectors?|tips|eartips|ear\s+tips|brush|brushes|bag|bags|parts|spare|spares|accessory|accessories|accessoire|accessoires|pen|stylus|soundbar|subwoofer|ink|toner|capsules|pods|refill|refills|navulling|lock|saddle|pump|lens|skin|skins|bumper|sticker|stickers|keyboard|toetsenbord|mouse|muis|upgrade|licentie|license|licence|tas|tasje)(?-u:\b)",
+        r"(?i)(?-u:\b)(?:\p{L}*(?:beugel|hoes|hoesje|kabel|snoer|oplader|lader|houder|bandje|filter|borstel|stofzak|folie|adapter|adaptor|stekker|accu|batterij|onderdeel|onderdelen|toebehoren|bediening|cartridge|helm|zadel|pomp|spatbord|spatborden|drager|standaard|zitje|mand|lamp|lampje|verlichting|bel|ketting|spaak|spaken|pedaal|pedalen|spiegel|set|kit|doek)(?:s|en|je|jes|tje|tjes)?|cloths?|wipes|mudguards?|fenders?|rack|racks|basket|baskets|lights?|bell|bells|chain|chains|pedals?|mirror|mirrors|kickstand|case|cases|cover|covers|sleeve|sleeves|cable|cables|charger|chargers|mount|mounts|bracket|brackets|stand|stands|strap|straps|band|bands|remote|remotes|battery|batteries|dock|docks|docking\s+station|hub|plug|plugs|screen\s?protectors?|protectors?|tips|eartips|ear\s+tips|brush|brushes|bag|bags|parts|spare|spares|accessory|accessories|accessoire|accessoires|pen|stylus|soundbar|subwoofer|ink|toner|capsules|pods|refill|refills|navulling|lock|saddle|pump|lens|skin|skins|bumper|sticker|stickers|keyboard|toetsenbord|mouse|muis|upgrade|licentie|license|licence|tas|tasje)(?-u:\b)",
     )
 });
 
@@ -1714,6 +1714,12 @@ mod tests {
             ("a €25 'restocking fee'", "€25", &["fee"]),
             ("shipping is €5", "€5", &["fee"]),
             ("€15 administratiekosten", "€15", &["fee"]),
+            ("met verzendkosten (€4,95) erbij", "€4,95", &["fee"]),
+            (
+                "overgenomen voor de restwaarde van €270",
+                "€270",
+                &["other"],
+            ),
             ("borg: €50", "€50", &["fee"]),
             ("a deposit of €100", "€100", &["fee"]),
             ("Aura Buds 2 nu €139 (was €179)", "€139", &[]),
@@ -2006,6 +2012,11 @@ mod tests {
                 NONE,
             ),
             ("€4,95 verzendkosten voor Aura Buds 2 van 179 euro?", NONE),
+            // a price after an accessory belongs to the accessory
+            (
+                "bij elke Aura Buds 2 een poetsdoekje, los kost zo'n ding €2,95",
+                NONE,
+            ),
             (
                 "charged me a €25 'restocking fee' for returning a Pulse 4",
                 NONE,
