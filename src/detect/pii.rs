@@ -554,6 +554,15 @@ fn find_phones(text: &str, out: &mut Vec<Hit>) {
         let groups = Groups::split(text, run.start(), run.end(), |c| {
             c.is_ascii_digit() || c == '+' || c == '(' || c == ')'
         });
+        // Four groups of four digits are written as a card number (a mistyped one
+        // fails Luhn); no phone is carved out of its last groups.
+        if groups.ranges.len() == 4
+            && groups.ranges.iter().all(|&(start, end)| {
+                end - start == 4 && text[start..end].bytes().all(|b| b.is_ascii_digit())
+            })
+        {
+            continue;
+        }
         groups.scan(
             |start, end| {
                 let (start, end) = balance_parentheses(text, start, end);
@@ -1824,6 +1833,8 @@ mod tests {
             "Vista 55 kost nu €1.049 (was €1.499)",
             "IBAN NL91ABNA0417164301 klopt niet",
             "kaart 4922 4764 2074 4231 geweigerd",
+            // a mistyped card: no phone out of its last groups
+            "ik had 4853 0073 3647 4750 ingetypt, één cijfer fout",
             "ik typte 438755743 bij mijn BSN",
             "ordernummer 123456782 is verzonden",
             "Maak over naar NL51 RBRB 0594 2624 77",
