@@ -856,7 +856,17 @@ impl Default for Training {
             l2: 1e-3,
             min_posts: 2,
             prune_below: 0.05,
-            threshold: [0.7; N],
+            // Where twelve fresh sets (written blind, measured with a model that had not
+            // seen them) gave the best F1: 0.5 for financial, complaint and abuse. Crisis
+            // 0.6 (F1 0.899 against 0.905 at 0.5-0.55, which flag a scandal at another
+            // chain in the blind gate set); security stays at 0.7 (flat from 0.55 to
+            // 0.7). On sets the rules were tuned on, the rules already find what the
+            // model would add, so leaving those sets out in turn chose too high a bar.
+            threshold: CATEGORIES.map(|category| match category {
+                Category::LeakSecurity => 0.7,
+                Category::ReputationCrisis => 0.6,
+                _ => 0.5,
+            }),
             // Only complaints: on sets nobody tuned for, the rules' complaint findings
             // the model gives under 10% were wrong three times in four; for financial and
             // security findings a veto cost more finds than it saved false alarms.
