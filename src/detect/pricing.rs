@@ -360,7 +360,7 @@ static PER_WORD_AFTER: LazyLock<Regex> =
 
 /// Words after `per` that leave the amount the item's own price: the item itself, a
 /// person (a trip is sold per person), a year (annual fees), and other senses of
-/// `per` (`per direct`, `per e-mail`).
+/// `per` (`per direct`, `per e-mail`, `per ongeluk`).
 const PER_OWN_PRICE: &[&str] = &[
     "stuk",
     "stuks",
@@ -374,6 +374,15 @@ const PER_OWN_PRICE: &[&str] = &[
     "personen",
     "person",
     "pers",
+    "kind",
+    "child",
+    "kid",
+    "deelnemer",
+    "participant",
+    "gast",
+    "guest",
+    "volwassene",
+    "adult",
     "p.p",
     "p.p.",
     "pp",
@@ -383,6 +392,9 @@ const PER_OWN_PRICE: &[&str] = &[
     "jr",
     "direct",
     "omgaande",
+    "ongeluk",
+    "abuis",
+    "vergissing",
     "e-mail",
     "email",
     "mail",
@@ -418,9 +430,25 @@ const PER_OWN_PRICE: &[&str] = &[
     "subscription",
 ];
 
-/// Whether the amount ending at the start of `after` is priced per portion, label or
-/// measure (`€4 per portie`, `€5,95 per label`, `€2/kg`).
-fn priced_per_unit(after: &str) -> bool {
+/// `per spuit zo'n €4,65`: the unit named before the amount, with at most a word of
+/// approximation between.
+static PER_WORD_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)(?-u:\b)per\s+(?P<word>\p{L}[\p{L}.]*)\s+(?:(?:zo'?n|ongeveer|about|around|circa|ca\.?|rond|maar|only|just|slechts|nog|still)\s+)?$",
+    )
+});
+
+/// Whether the amount at `start` is priced per portion, label or measure (`€4 per
+/// portie`, `€5,95 per label`, `€2/kg`, `kost per spuit €4,65`): `after` follows the
+/// amount, `clause_before` is its clause up to it.
+fn priced_per_unit(clause_before: &str, after: &str) -> bool {
+    let unit_before = PER_WORD_BEFORE
+        .captures(clause_before)
+        .is_some_and(|found| !PER_OWN_PRICE.contains(&found["word"].to_lowercase().as_str()));
+    unit_before || priced_per_unit_after(after)
+}
+
+fn priced_per_unit_after(after: &str) -> bool {
     PER_WORD_AFTER.captures(after).is_some_and(|found| {
         let word = found["word"].to_lowercase();
         // `a`/`an` only before a portion: "$3 a serving", not "€5 a piece".
@@ -462,7 +490,7 @@ static FEE_AFTER: LazyLock<Regex> = LazyLock::new(|| {
 
 static REFERENCE_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)(?:(?-u:\b)(?:normaal|normaliter|normally|usually|doorgaans|meestal|oorspronkelijk|originally|original\s+price|oude\s+prijs|old\s+price|adviesprijs|advies|rrp|msrp|srp|list\s+price|catalogusprijs|regular\s+price|regularly|reguliere\s+prijs|in\s+plaats\s+van|instead\s+of|i\.?p\.?v\.?|ipv|vergeleken\s+met|compared\s+to|vs\.?|versus)|\(\s*was)\s*:?\s*(?:(?:wel|nog|still)\s+)?$",
+        r"(?i)(?:(?-u:\b)(?:normaal|normaliter|normally|usually|doorgaans|meestal|oorspronkelijk|originally|original\s+price|oude\s+prijs|old\s+price|adviesprijs|advies|rrp|msrp|srp|list\s+price|catalogusprijs|regular\s+price|regularly|reguliere\s+prijs|in\s+plaats\s+van|instead\s+of|i\.?p\.?v\.?|ipv|vergeleken\s+met|compared\s+to|vs\.?|versus)|\(\s*was)\s*:?\s*(?:(?:wel|nog|still|bijna|ongeveer|almost|about|around|circa|ruim|zo'?n)\s*)?$",
     )
 });
 
@@ -479,7 +507,7 @@ static LOWER_BOUND_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
 
 static OTHER_AMOUNT: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)(?-u:\b)(?:terugbetaling\p{L}*|terugbetaald|terugstorting|teruggestort|refund\p{L}*|restitutie|compensatie|compensation|\p{L}*vergoeding|tegoed\p{L}*|vouchers?|waardebon\p{L}*|cadeaubon\p{L}*|cadeaukaart\p{L}*|gift\s?cards?|coupons?|inruil\p{L}*|trade-?in|restwaarde|residual\s+value|afkoop\p{L}*|buy-?out|omzet|revenue|turnover|verlies|loss|losses|schade|damages?|winst|profit|marge|margin|opgehaald|raised|gedoneerd|donated|donati\p{L}*|salaris|salary|loon|bonus|boete|penalty|budget|inleg|aandeel\p{L}*|koers|share\s+price|bod|bid|geboden|inkoopprijs|kostprijs|cost\s+price|purchase\s+price|wholesale|groothandelsprijs|\p{L}*subsidie\p{L}*|subsid(?:y|ies)|grants?|teruggave|aanbetaling|down\s+payment|t\.?w\.?v\.?|ter\s+waarde\s+van|covered|reimbursed|vergoed|vergoedt|vergoedde)(?-u:\b)",
+        r"(?i)(?-u:\b)(?:terugbetaling\p{L}*|terugbetaald|terugstorting|teruggestort|refund\p{L}*|restitutie|compensatie|compensation|\p{L}*vergoeding|tegoed\p{L}*|vouchers?|waardebon\p{L}*|cadeaubon\p{L}*|cadeaukaart\p{L}*|gift\s?cards?|coupons?|inruil\p{L}*|trade-?in|restwaarde|residual\s+value|afkoop\p{L}*|buy-?out|omzet|revenue|turnover|verlies|loss|losses|schade|damages?|winst|profit|marge|margin|opgehaald|raised|gedoneerd|donated|donati\p{L}*|salaris|salary|loon|bonus|boete|penalty|budget|inleg|aandeel\p{L}*|koers|share\s+price|bod|bid|geboden|inkoopprijs|kostprijs|cost\s+price|purchase\s+price|wholesale|groothandelsprijs|\p{L}*subsidie\p{L}*|subsid(?:y|ies)|grants?|teruggave|aanbetaling|down\s+payment|eigen\s+bijdrage|eigen\s+risico|co-?pay(?:ment)?|deductible|t\.?w\.?v\.?|ter\s+waarde\s+van|covered|reimbursed|vergoed|vergoedt|vergoedde)(?-u:\b)",
     )
 });
 
@@ -1054,7 +1082,7 @@ fn context_flags(text: &str, start: usize, end: usize, segments: &Segments) -> P
         reference: REFERENCE_BEFORE.is_match(before)
             || (WAS_BEFORE.is_match(before) && NEW_PRICE_AFTER.is_match(after)),
         lower_bound: LOWER_BOUND_BEFORE.is_match(before),
-        per_unit: priced_per_unit(after),
+        per_unit: priced_per_unit(clause_before, after),
         other_amount: OTHER_AMOUNT.is_match(clause_before)
             || OTHER_AMOUNT
                 .find(clause_after)
@@ -1720,6 +1748,11 @@ mod tests {
                 "€270",
                 &["other"],
             ),
+            ("kost per spuit zo'n €4,65", "€4,65", &["per_unit"]),
+            ("kost per ongeluk maar €54,90", "€54,90", &[]),
+            ("€59 per kind", "€59", &[]),
+            ("eigen bijdrage voor mijn Aura Buds 2: €0", "€0", &["other"]),
+            ("normaal bijna €90", "€90", &["reference"]),
             ("borg: €50", "€50", &["fee"]),
             ("a deposit of €100", "€100", &["fee"]),
             ("Aura Buds 2 nu €139 (was €179)", "€139", &[]),

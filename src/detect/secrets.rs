@@ -1416,9 +1416,16 @@ fn is_linker(word: &str) -> bool {
 /// stay quiet.
 fn prose_password(text: &str, keyword: Range<usize>) -> Option<Range<usize>> {
     const MAX_WORDS_BEFORE_LINKER: usize = 7;
-    let line_end = text[keyword.end..]
+    let mut line_end = text[keyword.end..]
         .find('\n')
         .map_or(text.len(), |offset| keyword.end + offset);
+    // A line that asks for it (`wie weet het wachtwoord van de tablet?`) may be
+    // answered on the next one: the search for a strong value goes on there.
+    if text[keyword.end..line_end].trim_end().ends_with('?') && line_end < text.len() {
+        line_end = text[line_end + 1..]
+            .find('\n')
+            .map_or(text.len(), |offset| line_end + 1 + offset);
+    }
     let mut window_end = line_end.min(keyword.end + 160);
     while !text.is_char_boundary(window_end) {
         window_end -= 1;
@@ -2231,6 +2238,11 @@ mod tests {
                 "Spoor88#unqc",
             ),
             (
+                "wie weet het wachtwoord van de tablet in de bus?\no wacht het is Zeepsop25!0DtF",
+                "secret.password_prose",
+                "Zeepsop25!0DtF",
+            ),
+            (
                 "wachtwoord van de jumphost is nog steeds W i n t e r 2 0 2 6 ! wie bedacht dat",
                 "secret.password_prose",
                 "W i n t e r 2 0 2 6 !",
@@ -2566,6 +2578,11 @@ mod tests {
                 "Mo\u{200B}lenw3g!7",
             ),
             ("Ik ben mijn wachtwoord vergeten, help!", ""),
+            // a question answered on the next line: only a strong value with a symbol
+            (
+                "wachtwoord vergeten?\nReset via de Mijn-Portaal app, werkt altijd",
+                "",
+            ),
             (
                 "Reset your password at https://Shop.example-store.com/Reset2026 today",
                 "",
