@@ -1303,13 +1303,33 @@ static DATE_WITH_BIRTH_YEAR: LazyLock<Regex> = LazyLock::new(|| {
 /// How far from a birthday word its date may stand, in bytes.
 const BIRTHDAY_RADIUS: usize = 80;
 
+/// A date in brackets right after a person's name: `Ahmed Benali (12-07-1988)`, as
+/// lists of people give their birth dates.
+fn in_brackets_after_name(text: &str, start: usize, end: usize) -> bool {
+    let Some(opening) = text[..start].trim_end().strip_suffix('(') else {
+        return false;
+    };
+    let opening = opening.trim_end();
+    let window = before(opening, opening.len(), NAME_RADIUS);
+    text[end..].trim_start().starts_with(')')
+        && PERSON_NAME
+            .find_iter(window)
+            .last()
+            .is_some_and(|name| name.end() == window.len())
+}
+
 fn find_birthdates(text: &str, out: &mut Vec<Hit>) {
-    if let Some(word) = BIRTHDAY_WORD.find(text) {
+    let birthday_word = BIRTHDAY_WORD.find(text);
+    if birthday_word.is_some() || text.contains('(') {
         for found in DATE_WITH_BIRTH_YEAR.captures_iter(text) {
             let Some(date) = found.get(0) else { continue };
-            let close = date.start().abs_diff(word.end()) <= BIRTHDAY_RADIUS
-                || word.start().abs_diff(date.end()) <= BIRTHDAY_RADIUS;
-            if close && plausible_date(&found) && near_a_person(text, date.start(), date.end()) {
+            let celebrated = birthday_word.is_some_and(|word| {
+                (date.start().abs_diff(word.end()) <= BIRTHDAY_RADIUS
+                    || word.start().abs_diff(date.end()) <= BIRTHDAY_RADIUS)
+                    && near_a_person(text, date.start(), date.end())
+            });
+            let listed = in_brackets_after_name(text, date.start(), date.end());
+            if (celebrated || listed) && plausible_date(&found) {
                 out.push(pii_hit(
                     "pii.birthdate",
                     date.start(),
@@ -2022,6 +2042,12 @@ mod tests {
         assert!(!found("Happy birthday to our club! Opened 14-03-2016"));
         assert!(!found("Jan is jarig, feest op 14-03-2026"));
         assert!(!found("Sanne de Wit kwam 14-03-1991 in dienst"));
+        // a list of people with their dates in brackets
+        assert!(found(
+            "chauffeurs Ahmed Benali (12-07-1988) en Tom Smits (30-01-1995)"
+        ));
+        assert!(!found("Opening Vestiging Utrecht (12-07-2026)"));
+        assert!(!found("bestelling (12-07-1988) klopt niet"));
     }
 
     #[test]

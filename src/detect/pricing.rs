@@ -1386,15 +1386,18 @@ pub fn find_pricing_leaks(
             // "returns €0,00": nothing is taken off nothing.
             price.flags.discount = false;
         }
-        if price.flags.periodic
+        if (price.flags.periodic || price.flags.per_unit)
             && (talk_near(text, &price, talk, &segments)
                 || states_list_price(unnamed, &price, product.list_price, &segments))
         {
             // "Bug in productie: de lease toonde €64,90 p/m": a subscription or lease
             // is sold per month, and the talk says this monthly price is wrong. "€8,90
             // p/m ipv 89": the post names the list price as what the same period
-            // should cost, so the list price is per month too.
+            // should cost, so the list price is per month too. The same for a unit:
+            // "€11,90 per band ipv 119" (a tyre is sold per tyre), "€39.90 per vehicle
+            // per year … someone lost a zero".
             price.flags.periodic = false;
+            price.flags.per_unit = false;
         }
         if price.flags.is_not_selling_price()
             || about_something_else(
@@ -2045,6 +2048,11 @@ mod tests {
                 NONE,
             ),
             ("€4,95 verzendkosten voor Aura Buds 2 van 179 euro?", NONE),
+            // a price per unit is the product's own once the post names the list
+            // price or calls the price wrong
+            ("Aura Buds 2 voor €17,90 per doos", NONE),
+            ("Aura Buds 2 voor €17,90 per doos ipv 179", BELOW),
+            ("Aura Buds 2 voor €17,90 per doos, moeten ze fixen", BELOW),
             // a price after an accessory belongs to the accessory
             (
                 "bij elke Aura Buds 2 een poetsdoekje, los kost zo'n ding €2,95",
