@@ -1143,8 +1143,14 @@ impl RuleSet {
             // Folded text is lowercase; a byte ≥ 0x80 belongs to a non-ASCII letter.
             bytes[index].is_ascii_alphanumeric() || bytes[index] >= 0x80
         };
-        let mut literals = Vec::new();
-        let mut phrase_parts = Vec::new();
+        // A typical post has a few dozen matches: no regrowing for those.
+        let mut literals = Vec::with_capacity(64);
+        let mut phrase_parts = Vec::with_capacity(64);
+        // Per gapped phrase, how many of its parts have been seen in order so far.
+        // Matches come in the order they end, and a part must start after the part
+        // before it ends, so a part whose predecessor has not been seen yet can never
+        // join a phrase: it is not kept (common words are parts of many phrases).
+        let mut phrase_progress: Vec<u8> = Vec::new();
         for found in self.automaton.find_overlapping_iter(folded) {
             let pattern = found.pattern().as_usize();
             let (start, end) = (found.start(), found.end());
@@ -1172,12 +1178,21 @@ impl RuleSet {
             for &target in &self.pattern_targets[pattern] {
                 match target {
                     _ if plural && !matches!(target, Target::Product { .. }) => {}
-                    Target::PhrasePart { phrase, part } => phrase_parts.push(PhrasePartHit {
-                        phrase,
-                        part,
-                        start,
-                        end,
-                    }),
+                    Target::PhrasePart { phrase, part } => {
+                        if phrase_progress.is_empty() {
+                            phrase_progress.resize(self.phrases.len(), 0);
+                        }
+                        let progress = &mut phrase_progress[phrase as usize];
+                        if part <= *progress {
+                            *progress = (*progress).max(part + 1);
+                            phrase_parts.push(PhrasePartHit {
+                                phrase,
+                                part,
+                                start,
+                                end,
+                            });
+                        }
+                    }
                     // Inside a longer word, a brand counts in a tag, or in words glued
                     // from spaced-out letters ("b o y c o t t u l p a i r").
                     Target::BrandInTag
