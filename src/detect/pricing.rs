@@ -585,6 +585,9 @@ static CONJUNCTION: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 
+/// `and`, `en`, `&` or `plus` right after an amount: the next item of a list.
+static ITEM_JOIN: LazyLock<Regex> = LazyLock::new(|| re(r"(?i)^[\s,]*(?:and|en|&|plus)(?-u:\b)"));
+
 /// Clause breaks inside a sentence.
 static CLAUSE_BREAK: LazyLock<Regex> = LazyLock::new(|| {
     re(
@@ -1198,6 +1201,11 @@ fn owner(
             continue;
         };
         let gap = &text[gap_start..gap_end];
+        // "Zettle's reader is €29 and the <product> is €299": a price followed by
+        // "and" closes the item before it, it is not the next one's.
+        if !preceding && ITEM_JOIN.is_match(gap) {
+            continue;
+        }
         let sentence_breaks = segments.sentence_breaks(gap_start, gap_end);
         let tie = if segments.clause_breaks(gap_start, gap_end) == 0 {
             (gap.len() <= MAX_GAP_SAME_CLAUSE).then_some(Tie::SameClause)
@@ -2050,6 +2058,9 @@ mod tests {
             ("€4,95 verzendkosten voor Aura Buds 2 van 179 euro?", NONE),
             // a price per unit is the product's own once the post names the list
             // price or calls the price wrong
+            // a price followed by "and" closes the item before it
+            ("a no-name pair is €9 and the Aura Buds 2 is €179", NONE),
+            ("een no-name setje kost €9 en de Aura Buds 2 €179", NONE),
             ("Aura Buds 2 voor €17,90 per doos", NONE),
             ("Aura Buds 2 voor €17,90 per doos ipv 179", BELOW),
             ("Aura Buds 2 voor €17,90 per doos, moeten ze fixen", BELOW),
