@@ -476,16 +476,19 @@ static PERIODIC_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 
+/// A patient's or insured person's own share (`eigen bijdrage`, `co-pay`): a fee, not the
+/// product's price. Written once, read as `COPAY` in [`FEE_BEFORE`], [`FEE_AFTER`] and
+/// [`OTHER_AMOUNT`].
+const COPAY: &str = r"eigen\s+bijdrage|eigen\s+risico|co-?pay(?:ment)?|deductible";
+
 static FEE_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
-    re(
-        r"(?i)(?-u:\b)(?:\p{L}*kosten|shipping|delivery|postage|porto|verzending|bezorging|fees?|\p{L}*toeslag|surcharge|borg|deposit|statiegeld|administratie\p{L}*|installatie\p{L}*|installation|montage|reparatie\p{L}*|repair|garantie\p{L}*|warranty|verzekering|insurance|handling|charges?|retour\p{L}*|return|eigen\s+bijdrage|eigen\s+risico|co-?pay(?:ment)?|deductible)\s*[:=(]?\s*(?:(?:van|of|is|was|bedraagt|bedragen|kost|costs?|only|maar|slechts|just|extra|a|an|de|het|the|nog|ook|also|wel)\s+)*$",
-    )
+    re(&r"(?i)(?-u:\b)(?:\p{L}*kosten|shipping|delivery|postage|porto|verzending|bezorging|fees?|\p{L}*toeslag|surcharge|borg|deposit|statiegeld|administratie\p{L}*|installatie\p{L}*|installation|montage|reparatie\p{L}*|repair|garantie\p{L}*|warranty|verzekering|insurance|handling|charges?|retour\p{L}*|return|COPAY)\s*[:=(]?\s*(?:(?:van|of|is|was|bedraagt|bedragen|kost|costs?|only|maar|slechts|just|extra|a|an|de|het|the|nog|ook|also|wel)\s+)*$"
+        .replace("COPAY", COPAY))
 });
 
 static FEE_AFTER: LazyLock<Regex> = LazyLock::new(|| {
-    re(
-        r#"(?i)^[\s'"‘’“”(]*(?:aan\s+|in\s+|(?:for|voor)\s+(?:(?:the|that|this|their|a|an|de|het|die|dat|deze|hun)\s+)?['"‘’“”]?)?(?:extra\s+)?(?:\p{L}+kosten|service|montage|assembly|bezorgen|levering|on\s+top|bovenop|\p{L}*belasting|\p{L}*heffing|(?:\p{L}+[- ])?tax(?:es)?|verzending|bezorging|porto|\p{L}*toeslag|borg|statiegeld|(?:\p{L}+[- ])?(?:fee|fees|charge|surcharge)|shipping|delivery|postage|handling|deposit|installation|repair|warranty|insurance|admin|eigen\s+bijdrage|eigen\s+risico|co-?pay(?:ment)?|deductible)(?-u:\b)"#,
-    )
+    re(&r#"(?i)^[\s'"‘’“”(]*(?:aan\s+|in\s+|(?:for|voor)\s+(?:(?:the|that|this|their|a|an|de|het|die|dat|deze|hun)\s+)?['"‘’“”]?)?(?:extra\s+)?(?:\p{L}+kosten|service|montage|assembly|bezorgen|levering|on\s+top|bovenop|\p{L}*belasting|\p{L}*heffing|(?:\p{L}+[- ])?tax(?:es)?|verzending|bezorging|porto|\p{L}*toeslag|borg|statiegeld|(?:\p{L}+[- ])?(?:fee|fees|charge|surcharge)|shipping|delivery|postage|handling|deposit|installation|repair|warranty|insurance|admin|COPAY)(?-u:\b)"#
+        .replace("COPAY", COPAY))
 });
 
 static REFERENCE_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
@@ -506,9 +509,8 @@ static LOWER_BOUND_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 static OTHER_AMOUNT: LazyLock<Regex> = LazyLock::new(|| {
-    re(
-        r"(?i)(?-u:\b)(?:terugbetaling\p{L}*|terugbetaald|terugstorting|teruggestort|refund\p{L}*|restitutie|compensatie|compensation|\p{L}*vergoeding|tegoed\p{L}*|vouchers?|waardebon\p{L}*|cadeaubon\p{L}*|cadeaukaart\p{L}*|gift\s?cards?|coupons?|inruil\p{L}*|trade-?in|restwaarde|residual\s+value|afkoop\p{L}*|buy-?out|omzet|revenue|turnover|verlies|loss|losses|schade|damages?|winst|profit|marge|margin|opgehaald|raised|gedoneerd|donated|donati\p{L}*|salaris|salary|loon|bonus|boete|penalty|budget|inleg|aandeel\p{L}*|koers|share\s+price|bod|bid|geboden|inkoopprijs|kostprijs|cost\s+price|purchase\s+price|wholesale|groothandelsprijs|\p{L}*subsidie\p{L}*|subsid(?:y|ies)|grants?|teruggave|aanbetaling|down\s+payment|eigen\s+bijdrage|eigen\s+risico|co-?pay(?:ment)?|deductible|t\.?w\.?v\.?|ter\s+waarde\s+van|covered|reimbursed|vergoed|vergoedt|vergoedde)(?-u:\b)",
-    )
+    re(&r"(?i)(?-u:\b)(?:terugbetaling\p{L}*|terugbetaald|terugstorting|teruggestort|refund\p{L}*|restitutie|compensatie|compensation|\p{L}*vergoeding|tegoed\p{L}*|vouchers?|waardebon\p{L}*|cadeaubon\p{L}*|cadeaukaart\p{L}*|gift\s?cards?|coupons?|inruil\p{L}*|trade-?in|restwaarde|residual\s+value|afkoop\p{L}*|buy-?out|omzet|revenue|turnover|verlies|loss|losses|schade|damages?|winst|profit|marge|margin|opgehaald|raised|gedoneerd|donated|donati\p{L}*|salaris|salary|loon|bonus|boete|penalty|budget|inleg|aandeel\p{L}*|koers|share\s+price|bod|bid|geboden|inkoopprijs|kostprijs|cost\s+price|purchase\s+price|wholesale|groothandelsprijs|\p{L}*subsidie\p{L}*|subsid(?:y|ies)|grants?|teruggave|aanbetaling|down\s+payment|COPAY|t\.?w\.?v\.?|ter\s+waarde\s+van|covered|reimbursed|vergoed|vergoedt|vergoedde)(?-u:\b)"
+        .replace("COPAY", COPAY))
 });
 
 /// Accessories and parts: a price after them belongs to them, not to the product.
