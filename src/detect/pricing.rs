@@ -26,6 +26,10 @@
 //!   sentence about a price (`23.40 instead of 234.00`): Dutch posts
 //!   often leave out the euro sign there. Such a price has `currency: None` and
 //!   [`PriceFlags::implicit_currency`], and counts in the product's own currency.
+//! * A price in another currency than the list price's is compared only between the
+//!   euro, dollar, pound and franc, at the exchange rate least likely to call it low
+//!   ([`Currency::at_most_in`]): `£2.49` on the UK store for a €249 pack is low at any
+//!   rate, `€85` for a $99 product is not.
 //! * `.` and `,` are read by digit-group length: one separator followed by exactly
 //!   three digits is a thousands separator (`€1.049` = 1049, `€1,199` = 1199), unless
 //!   the integer part is `0`; one or two digits make it a decimal separator
@@ -134,6 +138,31 @@ impl Currency {
             Currency::Aud => "AUD",
             Currency::Cad => "CAD",
         }
+    }
+
+    /// Bounds of what one unit is worth in euros, wide enough for years of exchange
+    /// rates, for the currencies a European company's own storefronts show; `None`
+    /// for the rest.
+    fn euro_range(self) -> Option<(f64, f64)> {
+        match self {
+            Currency::Eur => Some((1.0, 1.0)),
+            Currency::Usd => Some((0.80, 1.0)),
+            Currency::Gbp => Some((1.10, 1.25)),
+            Currency::Chf => Some((0.95, 1.10)),
+            _ => None,
+        }
+    }
+
+    /// The most `amount` of this currency can be worth in `target`: itself in the same
+    /// currency; across the euro, dollar, pound and franc, at the rate least likely to
+    /// call it low (`£2.49` against a €249 list price is low at any rate); `None`
+    /// where no bound is known.
+    pub fn at_most_in(self, amount: f64, target: Currency) -> Option<f64> {
+        if self == target {
+            return Some(amount);
+        }
+        let ((_, high), (low, _)) = (self.euro_range()?, target.euro_range()?);
+        Some(amount * high / low)
     }
 
     /// Reads an ISO code, a symbol or a common name, case-insensitively and ignoring
@@ -515,6 +544,19 @@ static OTHER_AMOUNT: LazyLock<Regex> = LazyLock::new(|| {
 
 /// Accessories and parts: a price after them belongs to them, not to the product.
 /// Dutch compounds (`wandbeugel`, `kabeltje`) match by their last part.
+/// Accessory words that are also what a catalogue sells, as stems in English and
+/// Dutch: a word with a stem of a group counts as the product's own kind when the
+/// product's name has any stem of that group (`pump` of a `warmtepomp`).
+const KIND_TRANSLATIONS: [&[&str]; 7] = [
+    &["pump", "pomp"],
+    &["batter", "accu"],
+    &["charger", "lader"],
+    &["lock", "slot"],
+    &["keyboard", "toetsenbord"],
+    &["mouse", "muis"],
+    &["saddle", "zadel"],
+];
+
 static ACCESSORY: LazyLock<Regex> = LazyLock::new(|| {
     re(
         r"(?i)(?-u:\b)(?:\p{L}*(?:beugel|hoes|hoesje|kabel|snoer|oplader|lader|houder|bandje|filter|borstel|stofzak|folie|adapter|adaptor|stekker|accu|batterij|onderdeel|onderdelen|toebehoren|bediening|cartridge|helm|zadel|pomp|spatbord|spatborden|drager|standaard|zitje|mand|lamp|lampje|verlichting|bel|ketting|spaak|spaken|pedaal|pedalen|spiegel|set|kit|doek)(?:s|en|je|jes|tje|tjes)?|cloths?|wipes|mudguards?|fenders?|rack|racks|basket|baskets|lights?|bell|bells|chain|chains|pedals?|mirror|mirrors|kickstand|case|cases|cover|covers|sleeve|sleeves|cable|cables|charger|chargers|mount|mounts|bracket|brackets|stand|stands|strap|straps|band|bands|remote|remotes|battery|batteries|dock|docks|docking\s+station|hub|plug|plugs|screen\s?protectors?|protectors?|tips|eartips|ear\s+tips|brush|brushes|bag|bags|parts|spare|spares|accessory|accessories|accessoire|accessoires|pen|stylus|soundbar|subwoofer|ink|toner|capsules|pods|refill|refills|navulling|lock|saddle|pump|lens|skin|skins|bumper|sticker|stickers|keyboard|toetsenbord|mouse|muis|upgrade|licentie|license|licence|tas|tasje)(?-u:\b)",
@@ -1256,13 +1298,22 @@ fn about_something_else(
     let gap = &text[gap_start..gap_end];
     // "LP-4 label printer is €29": a word of the product's own catalogue name says
     // what the product is, not that the price is an accessory's.
+    // The word may stand in the other language: "the Warmtekracht 8 heat pump" of a
+    // "… warmtepomp".
     let own_kind = |word: &str| {
         word.chars().count() >= 3
             && catalogue.get(product.product_index).is_some_and(|entry| {
                 let word = word.to_lowercase();
+                let kinds = KIND_TRANSLATIONS
+                    .iter()
+                    .find(|stems| stems.iter().any(|stem| word.contains(stem)));
                 std::iter::once(&entry.name)
                     .chain(&entry.aliases)
-                    .any(|name| name.to_lowercase().contains(&word))
+                    .map(|name| name.to_lowercase())
+                    .any(|name| {
+                        name.contains(&word)
+                            || kinds.is_some_and(|stems| stems.iter().any(|s| name.contains(s)))
+                    })
             })
     };
     if ACCESSORY
@@ -1379,12 +1430,12 @@ pub fn find_pricing_leaks(
             continue;
         };
         let product = &products[index];
-        if price
-            .currency
-            .is_some_and(|currency| currency != product.currency)
-            || product.list_price <= 0.0
-            || price.amount >= alert_below_ratio * product.list_price
-        {
+        let Some(at_most) = price.currency.map_or(Some(price.amount), |currency| {
+            currency.at_most_in(price.amount, product.currency)
+        }) else {
+            continue;
+        };
+        if product.list_price <= 0.0 || at_most >= alert_below_ratio * product.list_price {
             continue;
         }
         // The words of the products' own names say nothing about an amount: "Salaris
@@ -1467,7 +1518,7 @@ pub fn find_pricing_leaks(
 /// [`REFERENCE_BEFORE`], and `list is`, `het was`, `it was`.
 static STATED_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)(?-u:\b)(?:(?:list|list\s+price|lijstprijs|catalogusprijs|normal\s+price|normale\s+prijs|usual\s+price|de\s+prijs|the\s+price)\s+(?:is|was|=)|(?:it|het|die|dat|this|that)\s+(?:was|kostte|cost)|(?:last\s+week|vorige\s+week|gisteren|yesterday)\s+(?:it\s+)?(?:was|kostte|cost))\s*:?\s*$",
+        r"(?i)(?-u:\b)(?:(?:list|list\s+price|lijstprijs|catalogusprijs|normal\s+price|normale\s+prijs|usual\s+price|de\s+prijs|the\s+price)\s+(?:is|was|=)|(?:it|het|die|dat|this|that)\s+(?:was|kostte|cost)|(?:last\s+week|vorige\s+week|gisteren|yesterday)\s+(?:it\s+)?(?:was|kostte|cost)|(?:normaal|normaliter|normally|usually|doorgaans|meestal)\s+(?:is|was|kost|costs?)(?:\s+(?:dat|het|die|deze|it|that|this|ie))?)\s*:?\s*$",
     )
 });
 
@@ -2089,7 +2140,11 @@ mod tests {
                 NONE,
             ),
             ("Vista 55 is duur, bij Coolblue €599", NONE),
-            ("Widget Pro voor €19", NONE),
+            // Across the euro, dollar, pound and franc, at the rate least likely to
+            // call it low; a currency with no known bound is not compared.
+            ("Widget Pro voor €19", BELOW),
+            ("Widget Pro voor €85", NONE),
+            ("Widget Pro voor 190 SEK", NONE),
             ("the best laptop under €1300 is the Nimbus 14", NONE),
             ("Aura Buds 2 is top. Mijn vorige oortjes kostten €20.", NONE),
             ("Nimbus 14 voor 12.30 besteld, morgen in huis", NONE),
@@ -2145,7 +2200,7 @@ mod tests {
             ),
             // Amounts in words.
             ("de Pulse 4 voor een tientje in de app 😳", BELOW),
-            ("Cyclone 9 for twenty bucks on the US store?!", NONE),
+            ("Cyclone 9 for twenty bucks on the US store?!", BELOW),
             ("Cyclone 9 for twenty euros on the site", BELOW),
             ("Pulse 4 kost vijf euro per maand extra", NONE),
             ("Pulse 4: tien euro korting met de code", NONE),
