@@ -6,7 +6,7 @@
 //! The rule packs are precise, but on companies and writers nobody tuned them for
 //! they miss what is said in other words: a complaint with no complaint word in it,
 //! a layoff announced in a phrase no pack lists. A model trained on every labelled
-//! case we have (24,905 posts in 141 sets, each about its own company and written by
+//! case we have (26,323 posts in 149 sets, each about its own company and written by
 //! someone else) has seen far more wordings than any pack holds.
 //!
 //! # What it may do
@@ -853,18 +853,25 @@ impl Default for Training {
         Training {
             steps: 200,
             learning_rate: 0.05,
-            l2: 1e-3,
+            // Left-out-sets measure (trained without sealed115-138, scored on them):
+            // 3e-4 found 22 more posts for 5 more false ones than 1e-3; 1e-4 and
+            // 3e-5 found fewer and flagged more. Half the training sets found 23
+            // fewer: more sets still help, a little.
+            l2: 3e-4,
             min_posts: 2,
             prune_below: 0.05,
             // Where twelve fresh sets (written blind, measured with a model that had not
-            // seen them) gave the best F1: 0.5 for financial, complaint and abuse. Crisis
+            // seen them) gave the best F1: 0.5 for financial and abuse. Complaint 0.6
+            // since the L2 penalty fell to 3e-4 (the model is surer): on sealed139-146
+            // the same F1 as 0.5 (0.899 / 0.898) with 14 benign posts flagged instead
+            // of 17, on sealed115-138 0.877 / 0.878 with 57 instead of 59. Crisis
             // 0.6 (F1 0.899 against 0.905 at 0.5-0.55, which flag a scandal at another
             // chain in the blind gate set); security stays at 0.7 (flat from 0.55 to
             // 0.7). On sets the rules were tuned on, the rules already find what the
             // model would add, so leaving those sets out in turn chose too high a bar.
             threshold: CATEGORIES.map(|category| match category {
                 Category::LeakSecurity => 0.7,
-                Category::ReputationCrisis => 0.6,
+                Category::ReputationCrisis | Category::ReputationComplaint => 0.6,
                 _ => 0.5,
             }),
             // Only complaints: on sets nobody tuned for, the rules' complaint findings
