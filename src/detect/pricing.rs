@@ -366,7 +366,7 @@ static UNIT_AFTER: LazyLock<Regex> = LazyLock::new(|| {
 
 static DISCOUNT_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)(?-u:\b)(?:korting\s+(?:van|t\.?w\.?v\.?|ter\s+waarde\s+van)|discount\s+of|save|saves|saving|bespaar\p{L}*|besparing\s+van|voordeel\s+van|cashback(?:\s+(?:van|of))?|scheelt|verschil\s+van|difference\s+of|verlaagd\s+met|reduced\s+by|lowered\s+by|price\s+(?:drop|cut)\s+of|prijsverlaging\s+van|prijsdaling\s+van|verhoogd\s+met|omhoog\s+met|stijgt\s+met|steeg\s+met|verhoging\s+van|stijging\s+van|raised\s+by|increased\s+by|goes\s+up\s+by|went\s+up\s+by|rises\s+by|rose\s+by|increase\s+of|hike\s+of|minus|(?:the|that|de|het|die)\s+extra)\s+(?:(?:wel|maar|liefst|ruim|ongeveer|about|around|nearly|almost|bijna|you|je|u|up\s+to|tot|us|me|ons|mij|roughly|approximately|circa|ca\.?|zo'n|pakweg|some|toch|weer|nog|al|even)\s+)*$",
+        r"(?i)(?-u:\b)(?:korting\s+(?:van|t\.?w\.?v\.?|ter\s+waarde\s+van)|discount\s+of|save|saves|saving|bespaar\p{L}*|besparing\s+van|voordeel\s+van|cashback(?:\s+(?:van|of))?|scheelt|verschil\s+van|difference\s+of|verlaagd\s+met|reduced\s+by|lowered\s+by|price\s+(?:drop|cut)\s+of|prijsverlaging\s+van|prijsdaling\s+van|verhoogd\s+met|omhoog\s+met|stijgt\s+met|steeg\s+met|\p{L}*verhoging\s+van|\p{L}*stijging\s+van|raised\s+by|increased\s+by|goes\s+up\s+by|went\s+up\s+by|rises\s+by|rose\s+by|increase\s+of|hike\s+of|minus|(?:the|that|de|het|die)\s+extra)\s+(?:(?:wel|maar|liefst|ruim|ongeveer|about|around|nearly|almost|bijna|you|je|u|up\s+to|tot|us|me|ons|mij|roughly|approximately|circa|ca\.?|zo'n|pakweg|some|toch|weer|nog|al|even)\s+)*$",
     )
 });
 
@@ -516,7 +516,7 @@ static FEE_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 static FEE_AFTER: LazyLock<Regex> = LazyLock::new(|| {
-    re(&r#"(?i)^[\s'"‘’“”(]*(?:aan\s+|in\s+|(?:for|voor)\s+(?:(?:the|that|this|their|a|an|de|het|die|dat|deze|hun)\s+)?['"‘’“”]?)?(?:extra\s+)?(?:\p{L}+kosten|service|montage|assembly|bezorgen|levering|on\s+top|bovenop|\p{L}*belasting|\p{L}*heffing|(?:\p{L}+[- ])?tax(?:es)?|verzending|bezorging|porto|\p{L}*toeslag|borg|statiegeld|(?:\p{L}+[- ])?(?:fee|fees|charge|surcharge)|shipping|delivery|postage|handling|deposit|installation|repair|warranty|insurance|admin|COPAY)(?-u:\b)"#
+    re(&r#"(?i)^[\s'"‘’“”(]*(?:(?:per|/|p/?)\s*\p{L}+\s+)?(?:aan\s+|in\s+|(?:for|voor)\s+(?:(?:the|that|this|their|a|an|de|het|die|dat|deze|hun)\s+)?['"‘’“”]?)?(?:extra\s+)?(?:\p{L}+kosten|service|montage|assembly|bezorgen|levering|on\s+top|bovenop|\p{L}*belasting|\p{L}*heffing|(?:\p{L}+[- ])?tax(?:es)?|verzending|bezorging|porto|\p{L}*toeslag|borg|statiegeld|(?:\p{L}+[- ])?(?:fee|fees|charge|surcharge)|shipping|delivery|postage|handling|deposit|installation|repair|warranty|insurance|admin|COPAY)(?-u:\b)"#
         .replace("COPAY", COPAY))
 });
 
@@ -528,8 +528,13 @@ static REFERENCE_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
 
 /// `was`, `van`, `from` before an amount: a reference price when a new price follows.
 static WAS_BEFORE: LazyLock<Regex> = LazyLock::new(|| re(r"(?i)(?-u:\b)(?:was|van|from)\s*$"));
-static NEW_PRICE_AFTER: LazyLock<Regex> =
-    LazyLock::new(|| re(r"(?i)^\s*[,;)]?\s*(?:(?:nu|now|voor|for|naar|to)(?-u:\b)|→|->)"));
+/// `voor`/`for` only with an amount after it: in "de prijs van €10,95 voor de Bron
+/// kraan" it names what the price is for.
+static NEW_PRICE_AFTER: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)^\s*[,;)]?\s*(?:(?:nu|now|naar|to)(?-u:\b)|(?:voor|for)\s+(?:(?:maar|only|just|slechts|nog)\s+)?(?:€|eur|\$|£|\d)|→|->)",
+    )
+});
 
 static LOWER_BOUND_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
     re(
@@ -1449,14 +1454,18 @@ pub fn find_pricing_leaks(
         }
         if (price.flags.periodic || price.flags.per_unit)
             && (talk_near(text, &price, talk, &segments)
-                || states_list_price(unnamed, &price, product.list_price, &segments))
+                || states_list_price(unnamed, &price, product.list_price, &segments)
+                || catalogue
+                    .get(product.product_index)
+                    .is_some_and(|entry| sold_per_unit_of(entry, text, &price)))
         {
             // "Bug in productie: de lease toonde €64,90 p/m": a subscription or lease
             // is sold per month, and the talk says this monthly price is wrong. "€8,90
             // p/m ipv 89": the post names the list price as what the same period
             // should cost, so the list price is per month too. The same for a unit:
             // "€11,90 per band ipv 119" (a tyre is sold per tyre), "€39.90 per vehicle
-            // per year … someone lost a zero".
+            // per year … someone lost a zero". And where the product's name says it is
+            // sold by that unit: a canal room per night, a per-minute rate per minute.
             price.flags.periodic = false;
             price.flags.per_unit = false;
         }
@@ -1512,6 +1521,52 @@ pub fn find_pricing_leaks(
             );
         }
     }
+}
+
+/// The unit a price is quoted in, right after it: `per nacht`, `/night`, `per minuut`.
+static QUOTED_UNIT: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"(?i)^\s*(?:(?:per|a|an|each|every|elke|iedere)\s+|/\s*)(?P<unit>\p{L}+)")
+});
+
+/// Per unit a price may be quoted in, the words of a product name that say it is
+/// sold by that unit.
+///
+/// No month: a subscription's list price is as often yearly ("€14.95 a month, or
+/// €179 for the year"), and on the labelled sets reading a monthly price as its
+/// own price flagged 16 of those for 6 finds.
+static SOLD_PER: LazyLock<[(&[&str], Regex); 5]> = LazyLock::new(|| {
+    [
+        (
+            &["nacht", "night"][..],
+            re(r"(?i)\b(?:\p{L}*kamer|room|suite|overnachting|\p{L}*arrangement)\b"),
+        ),
+        (&["minuut", "min", "minute"][..], re(r"(?i)minu(?:ut|te)")),
+        (
+            &["uur", "hour", "hr"][..],
+            re(r"(?i)\b(?:uur|hour)|uurtarief"),
+        ),
+        (
+            &["dag", "day"][..],
+            re(r"(?i)\b(?:dag|day)\b|dagtarief|dagprijs|dagprice"),
+        ),
+        (&["km", "kilometer"][..], re(r"(?i)\b(?:km|kilometer)")),
+    ]
+});
+
+/// Whether the unit `price` is quoted in is the one `entry`'s name says it is sold
+/// by: "Grachtkamer voor €79 per nacht", "minuuttarief op 4 cent per minuut".
+fn sold_per_unit_of(entry: &Product, text: &str, price: &PriceMention) -> bool {
+    let after = window_after(text, price.end, 24, text.len());
+    let Some(found) = QUOTED_UNIT.captures(after) else {
+        return false;
+    };
+    let unit = found["unit"].to_lowercase();
+    SOLD_PER.iter().any(|(units, name_words)| {
+        units.contains(&unit.as_str())
+            && std::iter::once(&entry.name)
+                .chain(&entry.aliases)
+                .any(|name| name_words.is_match(name))
+    })
 }
 
 /// Words before an amount that make it the price something should have or had:
@@ -1881,10 +1936,16 @@ mod tests {
         ("Salaris Plus", 89.0),
         ("Basis Budget", 134.5),
         ("LP-4", 229.0),
+        ("Grachtkamer", 219.0),
+        ("Flex minuuttarief", 0.39),
+        ("Warmtekracht 8", 9850.0),
     ];
 
     /// Catalogue names longer than the mention, where a test needs them.
-    const FULL_NAMES: &[(&str, &str)] = &[("LP-4", "Snelpak Labelprinter LP-4")];
+    const FULL_NAMES: &[(&str, &str)] = &[
+        ("LP-4", "Snelpak Labelprinter LP-4"),
+        ("Warmtekracht 8", "Zonnewerf Warmtekracht 8 warmtepomp"),
+    ];
 
     /// The profile's products for `CATALOGUE`, in its order.
     fn catalogue() -> Vec<Product> {
@@ -2004,6 +2065,20 @@ mod tests {
             // are still accessories.
             ("LP-4 label printer is €29 right now", BELOW),
             ("LP-4 labels voor €29", NONE),
+            // ... in either language: a heat pump is what a warmtepomp is.
+            ("the Warmtekracht 8 heat pump at €985", BELOW),
+            ("Warmtekracht 8 filter voor €98", NONE),
+            // A unit the product's name says it is sold by is its own price.
+            ("Grachtkamer voor maar €79 per nacht!", BELOW),
+            ("Flex minuuttarief staat op 4 cent per minuut", BELOW),
+            ("Pulse 4 huren voor €29 per dag", NONE),
+            (
+                "Parkeren kost €37,50 per nacht bovenop je Grachtkamer",
+                NONE,
+            ),
+            // "van … voor" is a reference price only with a second amount.
+            ("De prijs van €10,95 voor de Cyclone 9", BELOW),
+            ("Prijsverhoging van €2 voor de Pulse 4", NONE),
             // A monthly price against the list price named as what it should be.
             ("Salaris Plus nu €8,90 p/m ipv 89 🙈", BELOW),
             (
@@ -2011,6 +2086,10 @@ mod tests {
                 BELOW,
             ),
             ("Basis Budget at €39 a month on the site", NONE),
+            (
+                "Basis Budget staat op €39 per maand. Normaal is dat 134,50!",
+                BELOW,
+            ),
             ("Lease de Vista 65 voor €52 p/m, koopprijs €2199", NONE),
             // `af` of `afrekenen` takes nothing off.
             ("de kassa rekent bij de Pulse 4 nu 89 euro af", BELOW),
@@ -2143,6 +2222,7 @@ mod tests {
             // Across the euro, dollar, pound and franc, at the rate least likely to
             // call it low; a currency with no known bound is not compared.
             ("Widget Pro voor €19", BELOW),
+            ("Cyclone 9 showing £25 on the UK store", BELOW),
             ("Widget Pro voor €85", NONE),
             ("Widget Pro voor 190 SEK", NONE),
             ("the best laptop under €1300 is the Nimbus 14", NONE),
