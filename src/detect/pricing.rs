@@ -1130,7 +1130,8 @@ fn context_flags(text: &str, start: usize, end: usize, segments: &Segments) -> P
         discount: DISCOUNT_BEFORE.is_match(before)
             || (DISCOUNT_AFTER.is_match(after) && !charged_off(clause_before, after)),
         periodic: PERIODIC_AFTER.is_match(after) || PERIODIC_BEFORE.is_match(clause_before),
-        fee: FEE_BEFORE.is_match(before) || FEE_AFTER.is_match(after),
+        fee: (FEE_BEFORE.is_match(before) && !CHARGE_VERB_BEFORE.is_match(before))
+            || FEE_AFTER.is_match(after),
         reference: REFERENCE_BEFORE.is_match(before)
             || (WAS_BEFORE.is_match(before) && NEW_PRICE_AFTER.is_match(after)),
         lower_bound: LOWER_BOUND_BEFORE.is_match(before),
@@ -1138,10 +1139,24 @@ fn context_flags(text: &str, start: usize, end: usize, segments: &Segments) -> P
         other_amount: OTHER_AMOUNT.is_match(clause_before)
             || OTHER_AMOUNT
                 .find(clause_after)
-                .is_some_and(|found| found.start() <= 16),
+                .is_some_and(|found| found.start() <= 16)
+            || COPAY_WORDS.is_match(&text[sentence_start..start]),
         implicit_currency: false,
     }
 }
+
+/// `charge` as a verb with its subject before it ("they charge €1,45 for a Day
+/// Ticket", "checkout charges €3.99"): what is charged is the price, not a fee.
+static CHARGE_VERB_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)(?-u:\b)(?:they|it|we|you|he|she|now|still|only|just|site|app|checkout|machines?|shop|store|webshop)\s+(?:(?:now|still|only|just|wrongly)\s+)?charges?\s+(?:(?:you|me|us|them|only|just)\s+)*$",
+    )
+});
+
+/// A co-payment named anywhere before the amount in its sentence ("Eigen bijdrage
+/// voor mijn Echo 7 was uiteindelijk €395"): the amount is the patient's share.
+static COPAY_WORDS: LazyLock<Regex> =
+    LazyLock::new(|| re(&format!(r"(?i)(?-u:\b)(?:{COPAY})(?-u:\b)")));
 
 /// `de kassa rekent €289 af`: `af` closes the verb `afrekenen` (to charge), it does
 /// not take the amount off.
@@ -1452,6 +1467,11 @@ pub fn find_pricing_leaks(
             // "returns €0,00": nothing is taken off nothing.
             price.flags.discount = false;
         }
+        if price.flags.fee && states_list_price(unnamed, &price, product.list_price, &segments) {
+            // "checkout charges €3.99 instead of €39.95": set against the list price,
+            // the amount is what the product sells for, not a fee.
+            price.flags.fee = false;
+        }
         if (price.flags.periodic || price.flags.per_unit)
             && (talk_near(text, &price, talk, &segments)
                 || states_list_price(unnamed, &price, product.list_price, &segments)
@@ -1577,7 +1597,7 @@ static STATED_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 
-/// Whether the price's sentence or the next one names the product's list price as
+/// Whether the price's sentence or the two after it name the product's list price as
 /// what it should be or was: `ipv 148,95`, `(normaal 179)`, `list is 229`, `last
 /// week it was 134`. `text` has the product names blanked out
 /// ([`without_product_names`]), so a number in a name does not count.
@@ -1590,7 +1610,11 @@ fn states_list_price(
     let (sentence_start, sentence_end) =
         segments.sentence_bounds(floor_boundary(text, price.start));
     let (_, next_end) = segments.sentence_bounds(sentence_end.min(text.len()));
-    let region_end = next_end.max(sentence_end).min(text.len());
+    let (_, after_next_end) = segments.sentence_bounds(next_end.min(text.len()));
+    let region_end = after_next_end
+        .max(next_end)
+        .max(sentence_end)
+        .min(text.len());
     NUMBER
         .find_iter(&text[sentence_start..region_end])
         .map(|number| (sentence_start + number.start(), number))
@@ -2079,6 +2103,14 @@ mod tests {
             // "van … voor" is a reference price only with a second amount.
             ("De prijs van €10,95 voor de Cyclone 9", BELOW),
             ("Prijsverhoging van €2 voor de Pulse 4", NONE),
+            // "charge" with its subject is what is charged; a named charge is a fee.
+            ("they charge €19 for a Cyclone 9 since the update", BELOW),
+            ("Cyclone 9 service charge €19", NONE),
+            // A co-payment named at the start of the sentence.
+            (
+                "Eigen bijdrage voor mijn Cyclone 9 was uiteindelijk €195",
+                NONE,
+            ),
             // A monthly price against the list price named as what it should be.
             ("Salaris Plus nu €8,90 p/m ipv 89 🙈", BELOW),
             (
