@@ -1567,7 +1567,7 @@ static SOLD_PER: LazyLock<[(&[&str], Regex); 5]> = LazyLock::new(|| {
         ),
         (
             &["dag", "day"][..],
-            re(r"(?i)\b(?:dag|day)\b|dagtarief|dagprijs|dagprice"),
+            re(r"(?i)\b(?:dag|day)\b|dagtarief|dagprijs"),
         ),
         (&["km", "kilometer"][..], re(r"(?i)\b(?:km|kilometer)")),
     ]
