@@ -547,8 +547,6 @@ static OTHER_AMOUNT: LazyLock<Regex> = LazyLock::new(|| {
         .replace("COPAY", COPAY))
 });
 
-/// Accessories and parts: a price after them belongs to them, not to the product.
-/// Dutch compounds (`wandbeugel`, `kabeltje`) match by their last part.
 /// Accessory words that are also what a catalogue sells, as stems in English and
 /// Dutch: a word with a stem of a group counts as the product's own kind when the
 /// product's name has any stem of that group (`pump` of a `warmtepomp`).
@@ -562,6 +560,8 @@ const KIND_TRANSLATIONS: [&[&str]; 7] = [
     &["saddle", "zadel"],
 ];
 
+/// Accessories and parts: a price after them belongs to them, not to the product.
+/// Dutch compounds (`wandbeugel`, `kabeltje`) match by their last part.
 static ACCESSORY: LazyLock<Regex> = LazyLock::new(|| {
     re(
         r"(?i)(?-u:\b)(?:\p{L}*(?:beugel|hoes|hoesje|kabel|snoer|oplader|lader|houder|bandje|filter|borstel|stofzak|folie|adapter|adaptor|stekker|accu|batterij|onderdeel|onderdelen|toebehoren|bediening|cartridge|helm|zadel|pomp|spatbord|spatborden|drager|standaard|zitje|mand|lamp|lampje|verlichting|bel|ketting|spaak|spaken|pedaal|pedalen|spiegel|set|kit|doek)(?:s|en|je|jes|tje|tjes)?|cloths?|wipes|mudguards?|fenders?|rack|racks|basket|baskets|lights?|bell|bells|chain|chains|pedals?|mirror|mirrors|kickstand|case|cases|cover|covers|sleeve|sleeves|cable|cables|charger|chargers|mount|mounts|bracket|brackets|stand|stands|strap|straps|band|bands|remote|remotes|battery|batteries|dock|docks|docking\s+station|hub|plug|plugs|screen\s?protectors?|protectors?|tips|eartips|ear\s+tips|brush|brushes|bag|bags|parts|spare|spares|accessory|accessories|accessoire|accessoires|pen|stylus|soundbar|subwoofer|ink|toner|capsules|pods|refill|refills|navulling|lock|saddle|pump|lens|skin|skins|bumper|sticker|stickers|keyboard|toetsenbord|mouse|muis|upgrade|licentie|license|licence|tas|tasje)(?-u:\b)",
@@ -1467,14 +1467,21 @@ pub fn find_pricing_leaks(
             // "returns €0,00": nothing is taken off nothing.
             price.flags.discount = false;
         }
-        if price.flags.fee && states_list_price(unnamed, &price, product.list_price, &segments) {
+        // Read at most once per price, and only for a fee or a price per period or unit.
+        let mut stated = None;
+        let mut states_list = |price: &PriceMention| {
+            *stated.get_or_insert_with(|| {
+                states_list_price(unnamed, price, product.list_price, &segments)
+            })
+        };
+        if price.flags.fee && states_list(&price) {
             // "checkout charges €3.99 instead of €39.95": set against the list price,
             // the amount is what the product sells for, not a fee.
             price.flags.fee = false;
         }
         if (price.flags.periodic || price.flags.per_unit)
             && (talk_near(text, &price, talk, &segments)
-                || states_list_price(unnamed, &price, product.list_price, &segments)
+                || states_list(&price)
                 || catalogue
                     .get(product.product_index)
                     .is_some_and(|entry| sold_per_unit_of(entry, text, &price)))
