@@ -6,7 +6,7 @@
 //! The rule packs are precise, but on companies and writers nobody tuned them for
 //! they miss what is said in other words: a complaint with no complaint word in it,
 //! a layoff announced in a phrase no pack lists. A model trained on every labelled
-//! case we have (30,558 posts in 173 sets, each about its own company and written by
+//! case we have (33,383 posts in 189 sets, each about its own company and written by
 //! someone else) has seen far more wordings than any pack holds.
 //!
 //! # What it may do
@@ -45,6 +45,11 @@
 //! - words (`w:terugbetaling`); digits become their shape (`w:0000`);
 //! - four-letter pieces of words of five letters or more, with `<` and `>` at the
 //!   edges (`g:<ter`, `g:ling`), so Dutch compounds and misspellings share evidence;
+//! - two words in a row (`b:nog steeds`, `b:=brand down`), so "not working" weighs
+//!   otherwise than "working" and "not" apart;
+//! - each word again as the public writes it (`p:storing`) or as the company's own
+//!   accounts do (`i:storing`): "storing" from a customer is a complaint, from an
+//!   engineer it may be an outage told too early;
 //! - the company as a placeholder: a brand or account is `=brand`, a product
 //!   `=product`, so what is learned about one company carries to the next;
 //! - the author's role (`=public`, `=employee`, `=corporate`) and whether the
@@ -163,6 +168,9 @@ fn mix(mut x: u64) -> u64 {
 
 const SEED_WORD: u64 = 0xcbf2_9ce4_8422_2325;
 const SEED_GRAM: u64 = 0x8422_2325_cbf2_9ce4;
+const SEED_PAIR: u64 = 0x2325_cbf2_9ce4_8422;
+const SEED_PUBLIC: u64 = 0x9ce4_8422_2325_cbf2;
+const SEED_INSIDER: u64 = 0x2325_9ce4_cbf2_8422;
 
 fn word_key(word: &[u8]) -> u64 {
     hash_bytes(SEED_WORD, word)
@@ -175,12 +183,31 @@ fn gram_key(gram: &[u8]) -> u64 {
     }
 }
 
-/// The key of a feature written as text (`w:…`, `g:…`).
+/// The key of a word as the public writes it (`p:`) or the company's own accounts
+/// (`i:`), from the key of the word.
+fn role_word_key(word: u64, public: bool) -> u64 {
+    mix(word ^ if public { SEED_PUBLIC } else { SEED_INSIDER })
+}
+
+/// The key of two words in a row, from the keys of each.
+fn pair_key(first: u64, second: u64) -> u64 {
+    mix(first.rotate_left(23) ^ second ^ SEED_PAIR)
+}
+
+/// The key of a feature written as text (`w:…`, `g:…`, `b:… …`, `p:…`, `i:…`).
 fn key_of(name: &str) -> Option<u64> {
     let (kind, text) = name.split_once(':')?;
     match kind {
         "w" if !text.is_empty() => Some(word_key(text.as_bytes())),
         "g" if text.chars().count() == GRAM => Some(gram_key(text.as_bytes())),
+        "p" | "i" if !text.is_empty() => {
+            Some(role_word_key(word_key(text.as_bytes()), kind == "p"))
+        }
+        "b" => {
+            let (first, second) = text.split_once(' ')?;
+            (!first.is_empty() && !second.is_empty())
+                .then(|| pair_key(word_key(first.as_bytes()), word_key(second.as_bytes())))
+        }
         _ => None,
     }
 }
@@ -192,9 +219,10 @@ pub trait FeatureSink {
     /// called only by sinks that keep names.
     fn feature(&mut self, key: u64, start: usize, end: usize, name: &dyn Fn() -> String);
 
-    /// Takes a word and all its pieces at once, from a table made when the model
-    /// loaded; `false` when the sink wants them one by one.
-    fn whole_word(&mut self, _key: u64) -> bool {
+    /// Takes a word, the word as written by the author's side (`public` or not) and
+    /// all its pieces at once, from a table made when the model loaded; `false` when
+    /// the sink wants them one by one.
+    fn whole_word(&mut self, _key: u64, _public: bool) -> bool {
         false
     }
 }
@@ -379,10 +407,22 @@ pub fn features(
 ) {
     let words = words(folded, placeholders);
     let mut buffer = PieceBuffer::default();
+    let mut previous: Option<(u64, &Word)> = None;
+    let public = role == AccountRole::Public;
+    let role_prefix = if public { "p" } else { "i" };
     for word in &words {
         let key = word_key(word.text.as_bytes());
-        if !sink.whole_word(key) {
+        if let Some((first_key, first)) = previous {
+            sink.feature(pair_key(first_key, key), first.start, word.end, &|| {
+                format!("b:{} {}", first.text, word.text)
+            });
+        }
+        previous = Some((key, word));
+        if !sink.whole_word(key, public) {
             sink.feature(key, word.start, word.end, &|| format!("w:{}", word.text));
+            sink.feature(role_word_key(key, public), word.start, word.end, &|| {
+                format!("{role_prefix}:{}", word.text)
+            });
             if word.pieces {
                 buffer.each_piece(word.text, |piece| {
                     sink.feature(gram_key(piece), word.start, word.end, &|| {
@@ -433,9 +473,10 @@ pub struct TextModel {
     /// Words seen in training that have no weight of their own, only pieces.
     known_words: Vec<String>,
     /// For every word with a weight and every known word: its weight plus the
-    /// weights of its pieces, so such a word costs one look-up, not one per piece
-    /// (`FeatureSink::whole_word`).
-    whole_words: KeyMap<[f32; N]>,
+    /// weights of its pieces and of the word as the company's own accounts write it
+    /// (`[0]`) or the public does (`[1]`), so such a word costs one look-up, not one
+    /// per piece (`FeatureSink::whole_word`).
+    whole_words: [KeyMap<[f32; N]>; 2],
     bias: [f32; N],
     /// Per category, the probability from which the model reports it; a category
     /// the file has no column for is never reported.
@@ -507,7 +548,7 @@ impl TextModel {
     /// Fills `whole_words` from the weights; called once a model is complete.
     fn index_whole_words(&mut self) {
         let mut buffer = PieceBuffer::default();
-        let mut whole_words = KeyMap::default();
+        let mut whole_words: [KeyMap<[f32; N]>; 2] = Default::default();
         let weighted = self
             .names
             .values()
@@ -522,7 +563,13 @@ impl TextModel {
                     }
                 });
             }
-            whole_words.insert(key, sums);
+            for (public, table) in [false, true].into_iter().zip(&mut whole_words) {
+                let mut sums = sums;
+                if let Some(weights) = self.weights.get(&role_word_key(key, public)) {
+                    add_weights(&mut sums, weights);
+                }
+                table.insert(key, sums);
+            }
         }
         self.whole_words = whole_words;
     }
@@ -558,7 +605,7 @@ impl TextModel {
             weights: KeyMap::default(),
             names: KeyMap::default(),
             known_words: Vec::new(),
-            whole_words: KeyMap::default(),
+            whole_words: Default::default(),
             bias: [0.0; N],
             threshold: [f32::INFINITY; N],
             veto: [0.0; N],
@@ -783,8 +830,8 @@ impl<'a> Logits<'a> {
 }
 
 impl FeatureSink for Logits<'_> {
-    fn whole_word(&mut self, key: u64) -> bool {
-        let Some(weights) = self.model.whole_words.get(&key) else {
+    fn whole_word(&mut self, key: u64, public: bool) -> bool {
+        let Some(weights) = self.model.whole_words[usize::from(public)].get(&key) else {
             return false;
         };
         add_weights(&mut self.sums, weights);
@@ -856,8 +903,10 @@ impl Default for Training {
             // Left-out-sets measure (trained without sealed115-138, scored on them):
             // 3e-4 found 22 more posts for 5 more false ones than 1e-3; 1e-4 and
             // 3e-5 found fewer and flagged more. Half the training sets found 23
-            // fewer: more sets still help, a little.
-            l2: 3e-4,
+            // fewer: more sets still help, a little. With word pairs and role words
+            // (ten-fold over 181 sets, each scored by a model that had not seen it)
+            // 2e-4 found 12 more for 7 fewer false than 3e-4.
+            l2: 2e-4,
             min_posts: 2,
             prune_below: 0.05,
             // Where twelve fresh sets (written blind, measured with a model that had not
@@ -986,7 +1035,7 @@ pub fn train(examples: &[Example], names: &HashMap<u64, String>, training: Train
         weights: KeyMap::default(),
         names: KeyMap::default(),
         known_words: Vec::new(),
-        whole_words: KeyMap::default(),
+        whole_words: Default::default(),
         bias,
         threshold: training.threshold,
         veto: training.veto,
@@ -1049,6 +1098,9 @@ mod tests {
             "g:<ter",
             "g:ing>",
             "w:!",
+            "b:steeds 0000",
+            "b:terugbetaling !",
+            "p:steeds",
             "w:=public",
         ] {
             assert!(
@@ -1071,10 +1123,12 @@ mod tests {
             text,
             &[(3, 11, Placeholder::Product), (16, 22, Placeholder::Brand)],
         );
+        let words: Vec<&String> = names.iter().filter(|name| name.starts_with("w:")).collect();
         assert_eq!(
-            names[..6],
+            words[..6],
             ["w:de", "w:=product", "w:van", "w:=brand", "w:is", "w:kapot"]
         );
+        assert!(names.contains(&"b:=product van".to_string()), "{names:?}");
         assert!(
             !names
                 .iter()
@@ -1170,17 +1224,19 @@ mod tests {
             "data breach gisteren, alle klantgegevens liggen op straat",
             "xyzzyqwert onbekendewoordenbrij 12345678",
         ] {
-            let mut captured = Vec::new();
-            features(text, &[], AccountRole::Employee, true, &mut captured);
-            let mut logits = Logits::new(&model);
-            features(text, &[], AccountRole::Employee, true, &mut logits);
-            let fast = logits.sums.map(sigmoid);
-            let slow = model.probabilities(&captured);
-            for slot in 0..N {
-                assert!(
-                    (fast[slot] - slow[slot]).abs() < 1e-4,
-                    "{text}: {fast:?} {slow:?}"
-                );
+            for role in [AccountRole::Employee, AccountRole::Public] {
+                let mut captured = Vec::new();
+                features(text, &[], role, true, &mut captured);
+                let mut logits = Logits::new(&model);
+                features(text, &[], role, true, &mut logits);
+                let fast = logits.sums.map(sigmoid);
+                let slow = model.probabilities(&captured);
+                for slot in 0..N {
+                    assert!(
+                        (fast[slot] - slow[slot]).abs() < 1e-4,
+                        "{text}: {fast:?} {slow:?}"
+                    );
+                }
             }
         }
     }
