@@ -184,6 +184,16 @@ impl Compacted {
     }
 }
 
+impl Compacted {
+    /// Where the original byte offset `offset` falls in the compacted text: the first
+    /// compacted byte from an original character at or after it (the compacted length
+    /// for the end of the text).
+    pub fn compacted_offset(&self, offset: usize) -> usize {
+        self.origin
+            .partition_point(|&(start, _)| (start as usize) < offset)
+    }
+}
+
 /// The ASCII form of a full-width character (U+FF01–U+FF5E, and the ideographic
 /// space), which NFKC would give too.
 fn from_full_width(c: char) -> Option<char> {

@@ -971,15 +971,69 @@ impl RuleSet {
                 })
                 .map(|literal| folded.original_span(literal.start, literal.end))
                 .collect();
-            pricing::find_pricing_leaks(
-                &post.text,
-                &products,
-                &talk,
-                &own_names,
-                &self.profile.products,
-                self.profile.alert_below_ratio,
-                &mut hits,
-            );
+            let find = |text: &str,
+                        products: &[ProductMention],
+                        talk: &pricing::PriceTalk,
+                        own_names: &[(usize, usize)],
+                        hits: &mut Vec<Hit>| {
+                pricing::find_pricing_leaks(
+                    text,
+                    products,
+                    talk,
+                    own_names,
+                    &self.profile.products,
+                    self.profile.alert_below_ratio,
+                    hits,
+                );
+            };
+            match &compacted {
+                None => find(&post.text, &products, &talk, &own_names, &mut hits),
+                // Prices are read like identifiers, from the copy with full-width digits
+                // and signs in their ASCII forms ("€６９,-" is €69): every range goes into
+                // the copy, and the findings come back to the original text.
+                Some(compacted) => {
+                    let into = |start: usize, end: usize| {
+                        (
+                            compacted.compacted_offset(start),
+                            compacted.compacted_offset(end),
+                        )
+                    };
+                    let products: Vec<ProductMention> = products
+                        .iter()
+                        .map(|product| {
+                            let (start, end) = into(product.start, product.end);
+                            ProductMention {
+                                start,
+                                end,
+                                ..product.clone()
+                            }
+                        })
+                        .collect();
+                    let spans = |spans: &[Span]| -> Vec<Span> {
+                        spans
+                            .iter()
+                            .map(|span| {
+                                let (start, end) = into(span.start, span.end);
+                                Span { start, end }
+                            })
+                            .collect()
+                    };
+                    let talk = pricing::PriceTalk {
+                        error: spans(&talk.error),
+                        hints: spans(&talk.hints),
+                        denials: spans(&talk.denials),
+                    };
+                    let own_names: Vec<(usize, usize)> = own_names
+                        .iter()
+                        .map(|&(start, end)| into(start, end))
+                        .collect();
+                    let first = hits.len();
+                    find(&compacted.text, &products, &talk, &own_names, &mut hits);
+                    for hit in &mut hits[first..] {
+                        (hit.start, hit.end) = compacted.original_span(hit.start, hit.end);
+                    }
+                }
+            }
         }
         // From an insider, an embargoed results term is a leak of the results only
         // when the post says something about them (a financial rule fired): a
@@ -2419,6 +2473,37 @@ about_company = "post"
         assert!(
             !rules_of("the prenupsy show €149 instead of €1499, oops")
                 .contains(&"pricing.below_list")
+        );
+    }
+
+    #[test]
+    fn a_price_in_full_width_digits_is_read_and_its_span_is_in_the_original_text() {
+        let profile = Profile::parse(include_str!("../../../shared/eval/profile.yaml")).unwrap();
+        let rules =
+            RuleSet::build(crate::detect::rules::load_packs(&[]).unwrap(), profile).unwrap();
+        for (text, price) in [
+            ("de Vista 55 staat online voor €１４９,- haha", "€１４９,-"),
+            (
+                "de Vista 55 staat online voor €\u{200b}149,- haha",
+                "€\u{200b}149,-",
+            ),
+        ] {
+            let detection = rules.detect(&post("@someone", text));
+            let hit = detection
+                .hits
+                .iter()
+                .find(|hit| hit.rule == "pricing.below_list")
+                .unwrap_or_else(|| panic!("{text}: {:?}", detection.hits));
+            assert!(text[hit.start..hit.end].ends_with(price), "{text}: {hit:?}");
+        }
+        // The list price in full-width digits is no error.
+        assert!(
+            !rules_fired(
+                &rules,
+                "@someone",
+                "de Vista 55 staat online voor €１４９９"
+            )
+            .contains(&"pricing.below_list")
         );
     }
 
