@@ -22,8 +22,8 @@
 //! detectors: a number that fails its checksum is never a finding, and no model
 //! changes that. A reputation category needs a mention of the company. Where every pack rule of
 //! a category yields (`yields_to`: a complaint to a boycott call, a security finding to a
-//! pasted credential), the model's finding of it yields too. Its
-//! finding names the word that weighed most, so the verdict can be explained like
+//! pasted credential), the model's finding of it yields too. Its finding points at
+//! the word (or pair of words) that weighed most, so the verdict can be explained like
 //! any other (`learned.reputation.complaint` on "wachten").
 //!
 //! It may also overrule the rules in one place: where it gives a post under 10% of
