@@ -14,9 +14,10 @@
 //! are kept as tokens of their own; every other emoji is a gap. Gaps that held a line break
 //! are remembered, because a line break ends a sentence.
 //!
-//! The structured detectors (secrets, personal data) read original characters, not the
-//! folded text; [`compact_for_identifiers`] gives them a copy without invisible
-//! characters and with spaced e-mail addresses closed up, whose spans map back exactly.
+//! The structured detectors (secrets, personal data, prices) read original characters,
+//! not the folded text; [`compact_for_identifiers`] gives them a copy without invisible
+//! characters, with full-width letters, digits and signs in ASCII and with spaced e-mail
+//! addresses closed up, whose spans map back exactly.
 
 use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;
@@ -146,7 +147,7 @@ fn is_invisible(c: char) -> bool {
         | '\u{FFA0}' | '\u{E0000}'..='\u{E007F}')
 }
 
-/// A copy of a post for the structured detectors (secrets and personal data), which
+/// A copy of a post for the structured detectors (secrets, personal data, prices), which
 /// read the original characters rather than the folded text: invisible format
 /// characters are removed (`shp\u{200B}at_…` is one token again), full-width letters,
 /// digits and signs become their ASCII forms (`６９９１８８８５４` is a number again)

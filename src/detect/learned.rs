@@ -66,7 +66,7 @@
 //! every column, or one per column), an optional `veto` line (one probability per
 //! column, 0 for none; a file without it never vetoes), a `bias` line, then one line per feature
 //! with one weight per category, and `known` lines listing words of the training posts that have no
-//! weight of their own (their pieces do; listing them makes them quick to score). `postwatch train` writes it; the probability of a category is the
+//! weight of their own (their pieces or role words do; listing them makes them quick to score). `postwatch train` writes it; the probability of a category is the
 //! logistic function of the bias plus the weights of the post's features.
 
 use crate::verdict::{AccountRole, Category};
@@ -305,7 +305,7 @@ fn words<'a>(folded: &'a str, placeholders: &[(usize, usize, Placeholder)]) -> V
                 text: placeholder.word(),
                 start,
                 end,
-                pieces: false,
+                pieces: has_pieces(placeholder.word()),
             });
             index = index.max(end);
             next_placeholder += 1;
@@ -387,8 +387,12 @@ impl PieceBuffer {
     }
 }
 
-/// Whether the model takes four-letter pieces of a word.
+/// Whether the model takes four-letter pieces of a word. A placeholder (`=brand`)
+/// stands for a name and has none: its pieces would be those of the English word.
 fn has_pieces(word: &str) -> bool {
+    if word.starts_with('=') {
+        return false;
+    }
     let letters = if word.is_ascii() {
         word.len()
     } else {
@@ -1224,17 +1228,29 @@ mod tests {
             "data breach gisteren, alle klantgegevens liggen op straat",
             "xyzzyqwert onbekendewoordenbrij 12345678",
         ] {
-            for role in [AccountRole::Employee, AccountRole::Public] {
+            // The first word read as itself, as the brand and as a product.
+            let first = text.find(' ').unwrap_or(text.len());
+            let readings = [
+                vec![],
+                vec![(0, first, Placeholder::Brand)],
+                vec![(0, first, Placeholder::Product)],
+            ];
+            let roles = [
+                AccountRole::Employee,
+                AccountRole::Corporate,
+                AccountRole::Public,
+            ];
+            for (placeholders, role) in readings.iter().flat_map(|p| roles.map(|r| (p, r))) {
                 let mut captured = Vec::new();
-                features(text, &[], role, true, &mut captured);
+                features(text, placeholders, role, true, &mut captured);
                 let mut logits = Logits::new(&model);
-                features(text, &[], role, true, &mut logits);
+                features(text, placeholders, role, true, &mut logits);
                 let fast = logits.sums.map(sigmoid);
                 let slow = model.probabilities(&captured);
                 for slot in 0..N {
                     assert!(
                         (fast[slot] - slow[slot]).abs() < 1e-4,
-                        "{text}: {fast:?} {slow:?}"
+                        "{text} {placeholders:?} {role:?}: {fast:?} {slow:?}"
                     );
                 }
             }

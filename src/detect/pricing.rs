@@ -249,8 +249,9 @@ pub struct PriceMention {
     pub flags: PriceFlags,
 }
 
-/// A catalogue product name or alias found in the post (byte offsets into the
-/// original text).
+/// A catalogue product name or alias found in the post (byte offsets into the text
+/// the pricing detector reads: the original, or its copy with full-width forms in
+/// ASCII, `crate::normalize::compact_for_identifiers`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ProductMention {
     pub start: usize,
@@ -261,7 +262,8 @@ pub struct ProductMention {
     pub product_index: usize,
 }
 
-/// A byte range in the original text: price-error talk or a denial of it.
+/// A byte range in the text the pricing detector reads (as for `ProductMention`):
+/// price-error talk or a denial of it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Span {
     pub start: usize,
