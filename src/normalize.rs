@@ -183,9 +183,7 @@ impl Compacted {
             self.origin[end - 1].1 as usize,
         )
     }
-}
 
-impl Compacted {
     /// Where the original byte offset `offset` falls in the compacted text: the first
     /// compacted byte from an original character at or after it (the compacted length
     /// for the end of the text).

@@ -961,7 +961,7 @@ impl RuleSet {
         if !products.is_empty() {
             // The company's own names, so that only another organisation's name can
             // claim a price ("LingoLab's IELTS prep is €99").
-            let own_names: Vec<(usize, usize)> = literals
+            let mut own_names: Vec<(usize, usize)> = literals
                 .iter()
                 .filter(|literal| {
                     matches!(
@@ -971,67 +971,46 @@ impl RuleSet {
                 })
                 .map(|literal| folded.original_span(literal.start, literal.end))
                 .collect();
-            let find = |text: &str,
-                        products: &[ProductMention],
-                        talk: &pricing::PriceTalk,
-                        own_names: &[(usize, usize)],
-                        hits: &mut Vec<Hit>| {
-                pricing::find_pricing_leaks(
-                    text,
-                    products,
-                    talk,
-                    own_names,
-                    &self.profile.products,
-                    self.profile.alert_below_ratio,
-                    hits,
-                );
-            };
-            match &compacted {
-                None => find(&post.text, &products, &talk, &own_names, &mut hits),
-                // Prices are read like identifiers, from the copy with full-width digits
-                // and signs in their ASCII forms ("€６９,-" is €69): every range goes into
-                // the copy, and the findings come back to the original text.
-                Some(compacted) => {
-                    let into = |start: usize, end: usize| {
-                        (
-                            compacted.compacted_offset(start),
-                            compacted.compacted_offset(end),
-                        )
+            // Prices are read like identifiers, from the copy with full-width digits
+            // and signs in their ASCII forms when the post has one ("€６９,-" is €69):
+            // every range goes into the copy, and the findings come back.
+            let text = match &compacted {
+                None => post.text.as_str(),
+                Some(copy) => {
+                    let into = |start: &mut usize, end: &mut usize| {
+                        *start = copy.compacted_offset(*start);
+                        *end = copy.compacted_offset(*end);
                     };
-                    let products: Vec<ProductMention> = products
-                        .iter()
-                        .map(|product| {
-                            let (start, end) = into(product.start, product.end);
-                            ProductMention {
-                                start,
-                                end,
-                                ..product.clone()
-                            }
-                        })
-                        .collect();
-                    let spans = |spans: &[Span]| -> Vec<Span> {
-                        spans
-                            .iter()
-                            .map(|span| {
-                                let (start, end) = into(span.start, span.end);
-                                Span { start, end }
-                            })
-                            .collect()
-                    };
-                    let talk = pricing::PriceTalk {
-                        error: spans(&talk.error),
-                        hints: spans(&talk.hints),
-                        denials: spans(&talk.denials),
-                    };
-                    let own_names: Vec<(usize, usize)> = own_names
-                        .iter()
-                        .map(|&(start, end)| into(start, end))
-                        .collect();
-                    let first = hits.len();
-                    find(&compacted.text, &products, &talk, &own_names, &mut hits);
-                    for hit in &mut hits[first..] {
-                        (hit.start, hit.end) = compacted.original_span(hit.start, hit.end);
+                    for product in &mut products {
+                        into(&mut product.start, &mut product.end);
                     }
+                    for span in talk
+                        .error
+                        .iter_mut()
+                        .chain(&mut talk.hints)
+                        .chain(&mut talk.denials)
+                    {
+                        into(&mut span.start, &mut span.end);
+                    }
+                    for (start, end) in &mut own_names {
+                        into(start, end);
+                    }
+                    copy.text.as_str()
+                }
+            };
+            let first = hits.len();
+            pricing::find_pricing_leaks(
+                text,
+                &products,
+                &talk,
+                &own_names,
+                &self.profile.products,
+                self.profile.alert_below_ratio,
+                &mut hits,
+            );
+            if let Some(copy) = &compacted {
+                for hit in &mut hits[first..] {
+                    (hit.start, hit.end) = copy.original_span(hit.start, hit.end);
                 }
             }
         }

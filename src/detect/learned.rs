@@ -305,7 +305,7 @@ fn words<'a>(folded: &'a str, placeholders: &[(usize, usize, Placeholder)]) -> V
                 text: placeholder.word(),
                 start,
                 end,
-                pieces: has_pieces(placeholder.word()),
+                pieces: false,
             });
             index = index.max(end);
             next_placeholder += 1;
