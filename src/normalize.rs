@@ -138,6 +138,18 @@ fn fold_char(original: char, mut emit: impl FnMut(char)) {
     }
 }
 
+/// Whether `original` holds characters that only disguise letters: full-width forms,
+/// Cyrillic or Greek look-alikes, or invisible characters. Diacritics do not count.
+pub fn is_disguised(original: &str) -> bool {
+    original.chars().any(|c| {
+        !c.is_ascii()
+            && (is_invisible(c)
+                || from_full_width(c).is_some()
+                || c.to_lowercase()
+                    .any(|lower| confusable_to_latin(lower).is_some()))
+    })
+}
+
 /// Zero-width and format characters that hide inside words.
 fn is_invisible(c: char) -> bool {
     matches!(c,
@@ -575,13 +587,26 @@ fn join_spaced_letters(chars: Vec<(char, u32, u32)>) -> Vec<(char, u32, u32)> {
             .get(index)
             .is_some_and(|(c, _, _)| matches!(c, ' ' | '.' | '-' | '_'))
     };
-    // Punctuation may close a run ("w a c h t w o o r d: …"), not continue it.
+    // Punctuation, quotes and brackets may open or close a run ("'P.r.o.j.e.c.t'",
+    // "w a c h t w o o r d: …"), not continue it.
     let is_boundary = |index: usize| {
         is_separator(index)
             || chars.get(index).is_some_and(|(c, _, _)| {
                 matches!(
                     *c,
-                    WIDE_GAP | LINE_GAP | ':' | ',' | ';' | '!' | '?' | ')' | '(' | '"'
+                    WIDE_GAP
+                        | LINE_GAP
+                        | ':'
+                        | ','
+                        | ';'
+                        | '!'
+                        | '?'
+                        | ')'
+                        | '('
+                        | '['
+                        | ']'
+                        | '"'
+                        | '\''
                 )
             })
     };
@@ -661,6 +686,9 @@ mod tests {
             ("bel 0 6 1 2 3 4", "bel 0 6 1 2 3 4"),
             ("a 1 b", "a 1 b"),
             ("(p r i j s f o u t)", "(prijsfout)"),
+            // quotes and brackets open and close a run too
+            ("'P.r.o.j.e.c.t O.o.i.e.v.a.a.r'", "'project ooievaar'"),
+            ("[d a t a l e k]", "[datalek]"),
             // ASCII white space of every kind is a gap; other control bytes are not.
             ("een\u{b}twee\u{c}drie\tvier", "een twee drie vier"),
             ("a\u{1}b", "a\u{1}b"),

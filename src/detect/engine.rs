@@ -32,7 +32,7 @@ use super::rules::{
     PROFILE_SETS,
 };
 use super::{Hit, Sensitivity, pii, secrets};
-use crate::normalize::{Normalized, compact_for_identifiers, normalize};
+use crate::normalize::{Normalized, compact_for_identifiers, is_disguised, normalize};
 use crate::post::{Post, PostKind};
 use crate::profile::Profile;
 use crate::verdict::{AccountRole, Category};
@@ -844,12 +844,16 @@ impl RuleSet {
                     });
                 }
                 Target::Codename { case_sensitive } => {
-                    let (start, _) = folded.original_span(literal.start, literal.end);
+                    let (start, end) = folded.original_span(literal.start, literal.end);
                     let capitalised = post.text[start..]
                         .chars()
                         .next()
                         .is_some_and(|first| !first.is_lowercase());
-                    if !case_sensitive || capitalised {
+                    // Nobody writes the weather word in full-width or look-alike
+                    // letters, or spaced out: a disguised codename counts in any case.
+                    let disguised = is_disguised(&post.text[start..end])
+                        || folded.glued(literal.start..literal.end);
+                    if !case_sensitive || capitalised || disguised {
                         hits.push(self.plain_hit(
                             "confidential.codename",
                             Category::LeakConfidential,
@@ -2383,6 +2387,18 @@ about_company = "post"
                 &["confidential.codename"],
             ),
             ("@a", "er waait een windhoos over Zeeland", &[]),
+            // ... unless disguised: full-width, look-alike or spaced-out letters
+            (
+                "@a",
+                "ｗｉｎｄｈｏｏｓ gaat live",
+                &["confidential.codename"],
+            ),
+            ("@a", "wіndhoos gaat live", &["confidential.codename"]),
+            (
+                "@a",
+                "w i n d h o o s gaat live",
+                &["confidential.codename"],
+            ),
             ("@a", "project orka draait", &["confidential.codename"]),
             // a negation in another sentence does not count
             ("@a", "Niet te geloven. Klacht over Acme", &["t.complaint"]),

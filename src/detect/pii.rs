@@ -879,10 +879,13 @@ fn find_cards(text: &str, out: &mut Vec<Hit>) {
 // BSN
 // ---------------------------------------------------------------------------
 
-/// BSN notations: plain 9 (or 8) digits, `1234.56.782`, `123.456.782`, `123 456 782`.
+/// BSN notations: plain 9 (or 8) digits, `1234.56.782`, `123.456.782`, `123 456 782`,
+/// and every digit spaced out (`1 6 0 7 0 1 1 3 2`), which hides it from a plain scan.
 static BSN_NUMBER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\d{4}\.\d{2}\.\d{3}|\d{3}[. ]\d{3}[. ]\d{3}|\d{4} \d{2} \d{3}|\d{8,9}")
-        .expect("valid BSN pattern")
+    Regex::new(
+        r"\d{4}\.\d{2}\.\d{3}|\d{3}[. ]\d{3}[. ]\d{3}|\d{4} \d{2} \d{3}|\d{8,9}|\d(?: \d){7,8}",
+    )
+    .expect("valid BSN pattern")
 });
 
 static BSN_CONTEXT: LazyLock<Regex> = LazyLock::new(|| {
@@ -2079,6 +2082,15 @@ mod tests {
                 true,
             ),
             ("Ik stuurde 123456782 op. Was dat mijn BSN? Oeps.", true),
+            // every digit spaced out
+            (
+                "Klopt dit BSN voor de nieuwe stagiair? 1 2 3 4 5 6 7 8 2",
+                true,
+            ),
+            (
+                "Klopt dit BSN voor de nieuwe stagiair? 1 2 3 4 5 6 7 8 3",
+                false,
+            ),
             (
                 "Over mijn BSN zeg ik niks, wel het ordernummer: 123456782",
                 false,

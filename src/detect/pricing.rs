@@ -1338,8 +1338,15 @@ fn about_something_else(
                     })
             })
     };
+    // "de Seniorenset (beugels + douchezitje) nu €24,50": brackets right after the
+    // product's name say what it holds; their words name no other item.
+    let contents_skipped = (product.end <= price.start)
+        .then(|| gap.trim_start().strip_prefix('('))
+        .flatten()
+        .and_then(|inside| inside.find(')').map(|close| &inside[close + 1..]))
+        .unwrap_or(gap);
     if ACCESSORY
-        .find_iter(gap)
+        .find_iter(contents_skipped)
         .any(|word| !own_kind(word.as_str()))
         || names_competitor(text, gap, products)
         || COMPARED.is_match(gap)
@@ -1484,9 +1491,10 @@ pub fn find_pricing_leaks(
         if (price.flags.periodic || price.flags.per_unit)
             && (talk_near(text, &price, talk, &segments)
                 || states_list(&price)
-                || catalogue
-                    .get(product.product_index)
-                    .is_some_and(|entry| sold_per_unit_of(entry, text, &price)))
+                || catalogue.get(product.product_index).is_some_and(|entry| {
+                    sold_per_unit_of(entry, text, &price)
+                        || monthly_subscription_price(entry, text, &price, &segments)
+                }))
         {
             // "Bug in productie: de lease toonde €64,90 p/m": a subscription or lease
             // is sold per month, and the talk says this monthly price is wrong. "€8,90
@@ -1596,6 +1604,53 @@ fn sold_per_unit_of(entry: &Product, text: &str, price: &PriceMention) -> bool {
                 .chain(&entry.aliases)
                 .any(|name| name_words.is_match(name))
     })
+}
+
+/// A subscription or membership by its name.
+static SUBSCRIPTION_NAME: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)abonnement|(?-u:\b)abo(?-u:\b)|lidmaatschap|membership|subscription|(?-u:\b)plan(?-u:\b)",
+    )
+});
+
+/// A year's price, or a monthly amount worked out from one, in the same sentence:
+/// `€14.95 a month, or €179 for the year`, `omgerekend €5,33 per maand`, `jaarlijks
+/// gefactureerd`, `Jaarabonnement`.
+static YEARLY_OR_WORKED_OUT: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)(?:per|a|an|each|every|the|/|p/?)\s*(?:jaar|year|yr|jr)(?-u:\b)|jaarlijks|yearly|annual|jaar\p{L}*abonnement|jaarabo|omgerekend|omrekent|works?\s+out|komt\s+neer\s+op|effectively|effectief|so\s+about|dus\s+(?:ongeveer|zo'?n)",
+    )
+});
+
+/// Whether a monthly `price` is the price a subscription product is listed at: the
+/// product's name says it is a subscription (`Elite plan`, `Plus lidmaatschap`), and
+/// nothing makes the amount a year's price spread over months: no year's price or
+/// working-out in its sentence, and twelve times the amount is not the list price
+/// (`€9,92 per maand` for a €119 year).
+fn monthly_subscription_price(
+    entry: &Product,
+    text: &str,
+    price: &PriceMention,
+    segments: &Segments,
+) -> bool {
+    let after = window_after(text, price.end, 24, text.len());
+    let per_month = QUOTED_UNIT.captures(after).is_some_and(|found| {
+        matches!(
+            found["unit"].to_lowercase().as_str(),
+            "maand" | "mnd" | "month" | "mo"
+        )
+    });
+    if !per_month
+        || !std::iter::once(&entry.name)
+            .chain(&entry.aliases)
+            .any(|name| SUBSCRIPTION_NAME.is_match(name))
+    {
+        return false;
+    }
+    let year = price.amount * 12.0;
+    let spread_year = (0.85 * entry.list_price..=1.15 * entry.list_price).contains(&year);
+    let (sentence_start, sentence_end) = segments.sentence_bounds(price.start);
+    !spread_year && !YEARLY_OR_WORKED_OUT.is_match(&text[sentence_start..sentence_end])
 }
 
 /// Words before an amount that make it the price something should have or had:
@@ -1972,6 +2027,7 @@ mod tests {
         ("Grachtkamer", 219.0),
         ("Flex minuuttarief", 0.39),
         ("Warmtekracht 8", 9850.0),
+        ("Elite-abonnement", 29.99),
     ];
 
     /// Catalogue names longer than the mention, where a test needs them.
@@ -2105,6 +2161,19 @@ mod tests {
             ("Grachtkamer voor maar €79 per nacht!", BELOW),
             ("Flex minuuttarief staat op 4 cent per minuut", BELOW),
             ("Pulse 4 huren voor €29 per dag", NONE),
+            // A subscription is sold per month, unless the amount is a year's price
+            // spread over months.
+            (
+                "Elite-abonnement nu €2,99 per maand voor nieuwe leden",
+                BELOW,
+            ),
+            ("Elite-abonnement: €29,99 per maand", NONE),
+            ("Elite-abonnement kost omgerekend €1,99 per maand", NONE),
+            ("Elite-abonnement komt op €2,50 per maand", NONE),
+            ("Elite-abonnement €1,99 per maand of €23,88 per jaar", NONE),
+            // Brackets right after the product say what it holds.
+            ("de Cyclone 9 (stofzak + filter) nu voor €64,90", BELOW),
+            ("de Cyclone 9 stofzak nu voor €6,49", NONE),
             (
                 "Parkeren kost €37,50 per nacht bovenop je Grachtkamer",
                 NONE,

@@ -1290,7 +1290,18 @@ fn jwt(text: &str, span: Range<usize>) -> Option<Range<usize>> {
     let header = String::from_utf8_lossy(&header);
     let header_ok = header.trim_start().starts_with('{') && header.contains("\"alg\"");
     let payload_ok = payload.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
-    (header_ok && payload_ok).then_some(span)
+    (header_ok && payload_ok && !is_sample_claims(&String::from_utf8_lossy(&payload)))
+        .then_some(span)
+}
+
+/// Claims of a documentation sample token, not of a real session: a subject counted
+/// out (`"sub": "1234567890"`, jwt.io's example) or the textbook person `John Doe`.
+fn is_sample_claims(payload: &str) -> bool {
+    let lowered = payload.to_lowercase();
+    longest_sequence(payload) >= 6
+        || ["john doe", "jane doe"]
+            .iter()
+            .any(|name| lowered.contains(name))
 }
 
 /// PEM armour headers (`Proc-Type: 4,ENCRYPTED`, `Version: …`) inside a key body.
@@ -2538,6 +2549,8 @@ mod tests {
             "Primary-key and foreign-key constraints, index_key=created_at".to_owned(),
             "login via het portaal: Q3-rapport / Jaarplan-2026.pdf".to_owned(),
             "wifi op terras en binnen / buiten 24/7 beschikbaar".to_owned(),
+            // jwt.io's sample token: subject 1234567890, John Doe
+            "the docs just use eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c".to_owned(),
         ];
         for text in cases {
             let found = secrets(&text);
