@@ -396,7 +396,7 @@ fn confusable_to_latin(c: char) -> Option<char> {
 /// Emoji kept as tokens, because the packs read them: 🤫 🤐 🙊 ("keep it quiet") and
 /// 🙄 😡 🤬 😤 😠 👎 🤡 💩 🙃 🤮 🤢 😑 😒 😕 🙁 ☹ 😞 (annoyance, contempt, sarcasm,
 /// disgust, disappointment).
-fn is_kept_symbol(c: char) -> bool {
+pub fn is_kept_symbol(c: char) -> bool {
     matches!(
         c,
         '\u{1F92B}'

@@ -1034,6 +1034,7 @@ impl RuleSet {
         if self.model.is_some() || capture.is_some() {
             self.second_opinion(
                 &literals,
+                &post.text,
                 &folded,
                 &mentions,
                 account_role,
@@ -1059,6 +1060,7 @@ impl RuleSet {
     fn second_opinion(
         &self,
         literals: &[Literal],
+        original: &str,
         folded: &Normalized,
         mentions: &[Mention],
         role: AccountRole,
@@ -1090,9 +1092,10 @@ impl RuleSet {
             .iter()
             .any(|mention| mention.kind.includes(MentionKinds::COMPANY));
         let text = folded.text.as_str();
+        let emoji = learned::emoji_of(original, folded);
         if let Some((features, names)) = capture {
             let mut capture = learned::Capture { features, names };
-            learned::features(text, &placeholders, role, mentioned, &mut capture);
+            learned::features(text, &placeholders, &emoji, role, mentioned, &mut capture);
             return;
         }
         let Some(model) = &self.model else {
@@ -1101,7 +1104,7 @@ impl RuleSet {
         // Sum first; keep the features (for where the evidence is) only when a
         // category reaches the threshold, which few posts do.
         let mut logits = learned::Logits::new(model);
-        learned::features(text, &placeholders, role, mentioned, &mut logits);
+        learned::features(text, &placeholders, &emoji, role, mentioned, &mut logits);
         let probabilities = logits.probabilities();
         // Where the model is sure a post is not a complaint, the rules' finding of one
         // is dropped (`TextModel::vetoes`).
@@ -1118,7 +1121,7 @@ impl RuleSet {
             return;
         }
         let mut features = Vec::new();
-        learned::features(text, &placeholders, role, mentioned, &mut features);
+        learned::features(text, &placeholders, &emoji, role, mentioned, &mut features);
         // A word that cancels the complaint rules outright (their `unless`: praise, a
         // content customer, someone speaking for the company) speaks against the
         // model's complaint too ("sound is amazing. Great service too!"). On twelve

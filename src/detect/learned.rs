@@ -6,7 +6,7 @@
 //! The rule packs are precise, but on companies and writers nobody tuned them for
 //! they miss what is said in other words: a complaint with no complaint word in it,
 //! a layoff announced in a phrase no pack lists. A model trained on every labelled
-//! case we have (35,863 posts in 203 sets, each about its own company and written by
+//! case we have (37,105 posts in 210 sets, each about its own company and written by
 //! someone else) has seen far more wordings than any pack holds.
 //!
 //! # What it may do
@@ -41,7 +41,8 @@
 //!
 //! # Features
 //!
-//! Computed on the folded text (`crate::normalize`), so evasion is undone first:
+//! Computed on the folded text (`crate::normalize`), so evasion is undone first
+//! (emoji aside):
 //! - words (`w:terugbetaling`); digits become their shape (`w:0000`);
 //! - four-letter pieces of words of five letters or more, with `<` and `>` at the
 //!   edges (`g:<ter`, `g:ling`), so Dutch compounds and misspellings share evidence;
@@ -50,6 +51,9 @@
 //! - each word again as the public writes it (`p:storing`) or as the company's own
 //!   accounts do (`i:storing`): "storing" from a customer is a complaint, from an
 //!   engineer it may be an outage told too early;
+//! - the emoji folding drops (`w:😂`, `p:😂`), read from the original text: laughter
+//!   beside "crisis" is a joke, a heart beside a fire is sympathy. Ten-fold over 203
+//!   sets they cut false positives from 815 to 792 and misses from 1,117 to 1,103;
 //! - the company as a placeholder: a brand or account is `=brand`, a product
 //!   `=product`, so what is learned about one company carries to the next;
 //! - the author's role (`=public`, `=employee`, `=corporate`) and whether the
@@ -69,6 +73,7 @@
 //! weight of their own (their pieces or role words do; listing them makes them quick to score). `postwatch train` writes it; the probability of a category is the
 //! logistic function of the bias plus the weights of the post's features.
 
+use crate::normalize::{Normalized, is_kept_symbol};
 use crate::verdict::{AccountRole, Category};
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -401,10 +406,53 @@ fn has_pieces(word: &str) -> bool {
     letters >= GRAM_MIN_WORD && !word.bytes().all(|b| b.is_ascii_digit())
 }
 
-/// The features of one post, in reading order, into `sink`.
+/// The emoji of the original text that folding turned into gaps (😂, 😍, 🙏, …), each
+/// with the folded byte where it ended up. They carry tone the words lack: laughter
+/// beside "crisis" is a joke, hearts beside a fire sympathy. Kept symbols (🙄, 🤫) are
+/// words of the folded text already and are left out here.
+pub fn emoji_of<'a>(original: &'a str, folded: &Normalized) -> Vec<(usize, &'a str)> {
+    let mut found = Vec::new();
+    if folded.text.is_empty() {
+        return found;
+    }
+    let bytes = original.as_bytes();
+    let mut index = 0;
+    while let Some(skip) = bytes[index..].iter().position(|&b| b >= 0xE2) {
+        index += skip;
+        let Some(c) = original[index..].chars().next() else {
+            break;
+        };
+        let width = c.len_utf8();
+        let code = u32::from(c);
+        let pictograph = matches!(code, 0x2600..=0x27BF | 0x2B00..=0x2BFF | 0x1F000..=0x1FAFF)
+            && !matches!(code, 0x1F3FB..=0x1F3FF);
+        if pictograph && !is_kept_symbol(c) {
+            found.push((folded_place(folded, index), &original[index..index + width]));
+        }
+        index += width;
+    }
+    found
+}
+
+/// The folded character an original byte went into: the gap an emoji became, or the
+/// character before the place of one dropped at the text's edge.
+fn folded_place(folded: &Normalized, original: usize) -> usize {
+    let mut at = folded.folded_at(original);
+    if at > 0 && folded.original_span(at, at + 1).0 > original {
+        at -= 1;
+    }
+    while !folded.text.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
+}
+
+/// The features of one post, in reading order, into `sink`: its words, pairs of
+/// words and pieces from the folded text, then its `emoji` ([`emoji_of`]).
 pub fn features(
     folded: &str,
     placeholders: &[(usize, usize, Placeholder)],
+    emoji: &[(usize, &str)],
     role: AccountRole,
     mentioned: bool,
     sink: &mut impl FeatureSink,
@@ -434,6 +482,15 @@ pub fn features(
                     });
                 });
             }
+        }
+    }
+    for &(at, symbol) in emoji {
+        let key = word_key(symbol.as_bytes());
+        if !sink.whole_word(key, public) {
+            sink.feature(key, at, at + 1, &|| format!("w:{symbol}"));
+            sink.feature(role_word_key(key, public), at, at + 1, &|| {
+                format!("{role_prefix}:{symbol}")
+            });
         }
     }
     let mut flag = |text: &'static str| {
@@ -1081,7 +1138,7 @@ mod tests {
             features: &mut out,
             names: &mut names,
         };
-        features(text, placeholders, role, mentioned, &mut capture);
+        features(text, placeholders, &[], role, mentioned, &mut capture);
         (out, names)
     }
 
@@ -1183,7 +1240,7 @@ mod tests {
         let model = train(&examples, &names, Training::default());
         let complaint = |text: &str| {
             let mut out = Vec::new();
-            features(text, &[], AccountRole::Public, true, &mut out);
+            features(text, &[], &[], AccountRole::Public, true, &mut out);
             model.probabilities(&out)[2]
         };
         assert!(complaint("nog steeds wachten op terugbetaling") > 0.9);
@@ -1196,6 +1253,7 @@ mod tests {
         let mut out = Vec::new();
         features(
             "wachten op terugbetaling",
+            &[],
             &[],
             AccountRole::Public,
             true,
@@ -1220,6 +1278,29 @@ mod tests {
     }
 
     #[test]
+    fn emoji_are_read_from_the_original_with_their_folded_place() {
+        let original = "Kaascrisis 😂😂 bij ons 🙄 👍🏽";
+        let folded = crate::normalize::normalize(original);
+        let emoji = emoji_of(original, &folded);
+        // 🙄 is a word of the folded text already; the skin tone is no emoji of its own.
+        let symbols: Vec<&str> = emoji.iter().map(|&(_, symbol)| symbol).collect();
+        assert_eq!(symbols, ["😂", "😂", "👍"]);
+        // Each points at the gap it became in the folded text, or at the character
+        // before it at the end.
+        assert_eq!(folded.text, "kaascrisis bij ons 🙄");
+        assert_eq!((emoji[0].0, emoji[1].0), (10, 10));
+        assert_eq!(emoji[2].0, folded.text.find('🙄').unwrap());
+        assert!(
+            emoji_of(
+                "plain ascii text",
+                &crate::normalize::normalize("plain ascii text")
+            )
+            .is_empty()
+        );
+        assert!(emoji_of("😂", &crate::normalize::normalize("😂")).is_empty());
+    }
+
+    #[test]
     fn known_words_in_one_look_up_give_the_same_probabilities() {
         let model = TextModel::builtin();
         for text in [
@@ -1240,11 +1321,13 @@ mod tests {
                 AccountRole::Corporate,
                 AccountRole::Public,
             ];
+            // Emoji the model knows and one it does not, at the text's end.
+            let emoji = [(text.len() - 1, "😂"), (text.len() - 1, "🫠"), (0, "🔥")];
             for (placeholders, role) in readings.iter().flat_map(|p| roles.map(|r| (p, r))) {
                 let mut captured = Vec::new();
-                features(text, placeholders, role, true, &mut captured);
+                features(text, placeholders, &emoji, role, true, &mut captured);
                 let mut logits = Logits::new(&model);
-                features(text, placeholders, role, true, &mut logits);
+                features(text, placeholders, &emoji, role, true, &mut logits);
                 let fast = logits.sums.map(sigmoid);
                 let slow = model.probabilities(&captured);
                 for slot in 0..N {
@@ -1304,7 +1387,7 @@ mod tests {
         assert_eq!(model.threshold[financial], 0.8);
         assert_eq!(model.veto[complaint], 0.2);
         let mut out = Vec::new();
-        features("wachten", &[], AccountRole::Public, true, &mut out);
+        features("wachten", &[], &[], AccountRole::Public, true, &mut out);
         let probabilities = model.probabilities(&out);
         assert!(probabilities[complaint] > 0.9 && probabilities[financial] < 0.5);
         // A category the file has no column for is never reported and never vetoes,

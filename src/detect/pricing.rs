@@ -45,8 +45,10 @@
 //! * A monthly price is the product's price next to a hint of an error, or when the
 //!   post names the list price as what it should be or was (`€8,90 p/m ipv 89`,
 //!   `(normaal 179)`, `list is 229`, `last week it was 134`): then the catalogue
-//!   lists the product per month too. A purchase price beside a lease (`koopprijs`)
-//!   does not make the lease the price.
+//!   lists the product per month too. So is a subscription's monthly price (a product
+//!   named one, or listed under €100), unless it is a year's price spread over months
+//!   (`omgerekend €9,92 per maand`, twelve times it the list price). A purchase price
+//!   beside a lease (`koopprijs`) does not make the lease the price.
 //! * `de kassa rekent €289 af` charges €289 (`afrekenen`); `€50 af` takes €50 off.
 //!   What costs something at a product (`een extra strook kost bij Salaris Plus €2,50`)
 //!   is the subject's price, and a co-payment (`eigen bijdrage`) is a fee.
@@ -1568,11 +1570,16 @@ static QUOTED_UNIT: LazyLock<Regex> = LazyLock::new(|| {
 /// Per unit a price may be quoted in, the words of a product name that say it is
 /// sold by that unit.
 ///
-/// No month: a subscription's list price is as often yearly ("€14.95 a month, or
-/// €179 for the year"), and on the labelled sets reading a monthly price as its
-/// own price flagged 16 of those for 6 finds.
-static SOLD_PER: LazyLock<[(&[&str], Regex); 5]> = LazyLock::new(|| {
+/// No month here: a subscription's list price is as often yearly ("€14.95 a month, or
+/// €179 for the year"), and reading every monthly price as the product's own once
+/// flagged 16 of those for 6 finds; [`monthly_subscription_price`] decides a month.
+static SOLD_PER: LazyLock<[(&[&str], Regex); 7]> = LazyLock::new(|| {
     [
+        (&["week", "wk"][..], re(r"(?i)week")),
+        (
+            &["jaar", "year", "yr", "jr"][..],
+            re(r"(?i)jaar|year|annual"),
+        ),
         (
             &["nacht", "night"][..],
             re(r"(?i)\b(?:\p{L}*kamer|room|suite|overnachting|\p{L}*arrangement)\b"),
@@ -1623,10 +1630,13 @@ static YEARLY_OR_WORKED_OUT: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 /// Whether a monthly `price` is the price a subscription product is listed at: the
-/// product's name says it is a subscription (`Elite plan`, `Plus lidmaatschap`), and
-/// nothing makes the amount a year's price spread over months: no year's price or
-/// working-out in its sentence, and twelve times the amount is not the list price
-/// (`€9,92 per maand` for a €119 year).
+/// product's name says it is a subscription (`Elite plan`, `Plus lidmaatschap`) or it
+/// is listed under €100 (nobody leases a thing that cheap: its monthly price is a
+/// subscription's, where a laptop's is a lease), and nothing makes the amount a year's
+/// price spread over months: no year's price or working-out in its sentence, and
+/// twelve times the amount is not the list price (`€9,92 per maand` for a €119 year).
+const CHEAP_ENOUGH_FOR_A_SUBSCRIPTION: f64 = 100.0;
+
 fn monthly_subscription_price(
     entry: &Product,
     text: &str,
@@ -1640,11 +1650,11 @@ fn monthly_subscription_price(
             "maand" | "mnd" | "month" | "mo"
         )
     });
-    if !per_month
-        || !std::iter::once(&entry.name)
+    let subscription = entry.list_price < CHEAP_ENOUGH_FOR_A_SUBSCRIPTION
+        || std::iter::once(&entry.name)
             .chain(&entry.aliases)
-            .any(|name| SUBSCRIPTION_NAME.is_match(name))
-    {
+            .any(|name| SUBSCRIPTION_NAME.is_match(name));
+    if !per_month || !subscription {
         return false;
     }
     let year = price.amount * 12.0;
@@ -2028,6 +2038,8 @@ mod tests {
         ("Flex minuuttarief", 0.39),
         ("Warmtekracht 8", 9850.0),
         ("Elite-abonnement", 29.99),
+        ("Jaarpas", 349.0),
+        ("Weekpakket", 94.5),
     ];
 
     /// Catalogue names longer than the mention, where a test needs them.
@@ -2171,6 +2183,15 @@ mod tests {
             ("Elite-abonnement kost omgerekend €1,99 per maand", NONE),
             ("Elite-abonnement komt op €2,50 per maand", NONE),
             ("Elite-abonnement €1,99 per maand of €23,88 per jaar", NONE),
+            // ... and so is a product listed under €100 (nobody leases one); a
+            // dearer one per month is a lease or instalments.
+            ("Salaris Plus voor €9 per maand, alleen vandaag", BELOW),
+            ("Salaris Plus komt neer op €7,40 per maand", NONE),
+            // The period in the product's name: a year's pass per year, a week's
+            // package per week.
+            ("Jaarpas nu €99 per jaar", BELOW),
+            ("Weekpakket voor €9,45 per week", BELOW),
+            ("Weekpakket voor €9,45 per dag", NONE),
             // Brackets right after the product say what it holds.
             ("de Cyclone 9 (stofzak + filter) nu voor €64,90", BELOW),
             ("de Cyclone 9 stofzak nu voor €6,49", NONE),
