@@ -1193,22 +1193,28 @@ impl RuleSet {
             }
             let glued_right =
                 boundaries.right && end < bytes.len() && is_word(end) && is_word(end - 1);
+            let targets = &self.pattern_targets[pattern];
             // A product's name in the plural is the product: "the prenups show €119",
-            // "die kraanwaterflessen voor 1,25".
-            let plural = glued_right && {
-                let rest_end = (end..bytes.len())
-                    .find(|&at| !is_word(at))
-                    .unwrap_or(bytes.len());
-                match &bytes[end..rest_end] {
-                    b"s" | b"es" | b"en" => true,
-                    [doubled, b'e', b'n'] => *doubled == bytes[end - 1],
-                    _ => false,
-                }
-            };
+            // "die kraanwaterflessen voor 1,25". Only a product reads the plural, so
+            // for other patterns a glued match is no match at all.
+            let plural = glued_right
+                && targets
+                    .iter()
+                    .any(|target| matches!(target, Target::Product { .. }))
+                && {
+                    let rest_end = (end..bytes.len())
+                        .find(|&at| !is_word(at))
+                        .unwrap_or(bytes.len());
+                    match &bytes[end..rest_end] {
+                        b"s" | b"es" | b"en" => true,
+                        [doubled, b'e', b'n'] => *doubled == bytes[end - 1],
+                        _ => false,
+                    }
+                };
             if glued_right && !plural {
                 continue;
             }
-            for &target in &self.pattern_targets[pattern] {
+            for &target in targets {
                 match target {
                     _ if plural && !matches!(target, Target::Product { .. }) => {}
                     Target::PhrasePart { phrase, part } => {
@@ -1262,26 +1268,28 @@ impl RuleSet {
             let mut end = first.end;
             let mut complete = true;
             for part in 1..phrase.parts {
+                // The first hit of this part that starts after `end`, if any: the
+                // parts are sorted, so it is the one at the partition point when that
+                // one is of this phrase and part.
                 let from = parts.partition_point(|hit| {
                     (hit.phrase, hit.part, hit.start) < (first.phrase, part, end)
                 });
-                let last_token = tokens.token_at(end - 1);
-                let next = parts[from..]
-                    .iter()
-                    .find(|hit| hit.phrase == first.phrase && hit.part == part && hit.start >= end);
-                match next {
-                    Some(next)
-                        if tokens.token_at(next.start) <= last_token + 1 + MAX_PHRASE_GAP
-                            && tokens.sentence_of(tokens.token_at(next.start))
-                                == tokens.sentence_of(last_token) =>
-                    {
-                        end = next.end
-                    }
-                    _ => {
-                        complete = false;
-                        break;
-                    }
+                let Some(next) = parts
+                    .get(from)
+                    .filter(|hit| hit.phrase == first.phrase && hit.part == part)
+                else {
+                    complete = false;
+                    break;
+                };
+                let (last_token, next_token) =
+                    (tokens.token_at(end - 1), tokens.token_at(next.start));
+                if next_token > last_token + 1 + MAX_PHRASE_GAP
+                    || tokens.sentence_of(next_token) != tokens.sentence_of(last_token)
+                {
+                    complete = false;
+                    break;
                 }
+                end = next.end;
             }
             if complete {
                 for &target in &phrase.targets {
