@@ -1731,8 +1731,13 @@ impl TokenIndex {
     fn new(folded: &Normalized) -> TokenIndex {
         let text = folded.text.as_bytes();
         let line_breaks = folded.line_breaks();
-        let mut starts = vec![0];
-        let mut sentences = vec![0];
+        // Tokens are split by single spaces, so there are at most half as many as
+        // bytes (rounded up): room for all of them, no regrowing.
+        let most = text.len() / 2 + 1;
+        let mut starts = Vec::with_capacity(most);
+        starts.push(0);
+        let mut sentences = Vec::with_capacity(most);
+        sentences.push(0);
         let mut sentence = 0;
         let mut next_break = 0;
         for (index, &byte) in text.iter().enumerate() {
