@@ -1263,41 +1263,42 @@ impl RuleSet {
         literals: &mut Vec<Literal>,
     ) {
         parts.sort_unstable_by_key(|hit| (hit.phrase, hit.part, hit.start));
-        for first in parts.iter().filter(|hit| hit.part == 0) {
-            let phrase = &self.phrases[first.phrase as usize];
-            let mut end = first.end;
-            let mut complete = true;
-            for part in 1..phrase.parts {
-                // The first hit of this part that starts after `end`, if any: the
-                // parts are sorted, so it is the one at the partition point when that
-                // one is of this phrase and part.
-                let from = parts.partition_point(|hit| {
-                    (hit.phrase, hit.part, hit.start) < (first.phrase, part, end)
-                });
-                let Some(next) = parts
-                    .get(from)
-                    .filter(|hit| hit.phrase == first.phrase && hit.part == part)
-                else {
-                    complete = false;
-                    break;
-                };
-                let (last_token, next_token) =
-                    (tokens.token_at(end - 1), tokens.token_at(next.start));
-                if next_token > last_token + 1 + MAX_PHRASE_GAP
-                    || tokens.sentence_of(next_token) != tokens.sentence_of(last_token)
-                {
-                    complete = false;
-                    break;
-                }
-                end = next.end;
+        // One phrase at a time: its hits, sorted by part and start.
+        for hits in parts.chunk_by(|a, b| a.phrase == b.phrase) {
+            let phrase = &self.phrases[hits[0].phrase as usize];
+            // Without a hit of its last part no hit of its first one completes it.
+            if hits.last().is_some_and(|last| last.part + 1 < phrase.parts) {
+                continue;
             }
-            if complete {
-                for &target in &phrase.targets {
-                    literals.push(Literal {
-                        target,
-                        start: first.start,
-                        end,
-                    });
+            for first in hits.iter().filter(|hit| hit.part == 0) {
+                let mut end = first.end;
+                let mut complete = true;
+                for part in 1..phrase.parts {
+                    // The first hit of this part that starts after `end`, if any: it
+                    // is the one at the partition point when that one is of this part.
+                    let from = hits.partition_point(|hit| (hit.part, hit.start) < (part, end));
+                    let Some(next) = hits.get(from).filter(|hit| hit.part == part) else {
+                        complete = false;
+                        break;
+                    };
+                    let (last_token, next_token) =
+                        (tokens.token_at(end - 1), tokens.token_at(next.start));
+                    if next_token > last_token + 1 + MAX_PHRASE_GAP
+                        || tokens.sentence_of(next_token) != tokens.sentence_of(last_token)
+                    {
+                        complete = false;
+                        break;
+                    }
+                    end = next.end;
+                }
+                if complete {
+                    for &target in &phrase.targets {
+                        literals.push(Literal {
+                            target,
+                            start: first.start,
+                            end,
+                        });
+                    }
                 }
             }
         }
