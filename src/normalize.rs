@@ -78,35 +78,65 @@ enum Class {
     Gap,
 }
 
+/// The folded text as it is built, with the way back to the original.
 struct Builder {
-    chars: Vec<(char, u32, u32)>,
+    /// The folded text so far, as UTF-8 of whole characters; a gap is a space,
+    /// [`LINE_GAP`] or [`WIDE_GAP`] until `finish` writes every gap as a space.
+    text: Vec<u8>,
+    /// For every byte of `text`, the original byte range of the character it came from.
+    origin: Vec<(u32, u32)>,
+    /// Byte positions in `text` of the gaps written as [`LINE_GAP`] or [`WIDE_GAP`],
+    /// ascending: the only bytes `finish` rewrites.
+    marked_gaps: Vec<usize>,
     /// The last character pushed was a kept emoji: the next word character needs a gap.
     after_symbol: bool,
 }
 
-/// The gap character while building: a line break gap is kept apart from a plain one
+/// The gap byte while building: a line break gap is kept apart from a plain one
 /// until `finish`, which writes both as a space.
-const LINE_GAP: char = '\n';
+const LINE_GAP: u8 = b'\n';
 /// A gap of two or more blanks, which ends a run of spaced letters
 /// (`L u m e n   T h u i s` is two words); it becomes one space.
-const WIDE_GAP: char = '\t';
+const WIDE_GAP: u8 = b'\t';
+
+/// Whether a byte of the text being built is a gap. No other character holds these
+/// bytes: white space always becomes a gap, and every byte of a non-ASCII
+/// character is 0x80 or more.
+fn is_gap(byte: u8) -> bool {
+    matches!(byte, b' ' | LINE_GAP | WIDE_GAP)
+}
+
+/// `char::is_whitespace` on an ASCII byte: space, tab, line feed, vertical tab, form
+/// feed, carriage return.
+fn is_ascii_blank(byte: u8) -> bool {
+    matches!(byte, b' ' | b'\t'..=b'\r')
+}
 
 /// Folds `text` for matching. Rule patterns go through the same function, so a
 /// pattern and a post agree on every folding step.
 pub fn normalize(text: &str) -> Normalized {
     let mut builder = Builder {
-        chars: Vec::with_capacity(text.len()),
+        text: Vec::with_capacity(text.len()),
+        origin: Vec::with_capacity(text.len()),
+        marked_gaps: Vec::new(),
         after_symbol: false,
     };
     let bytes = text.as_bytes();
     let mut offset = 0;
     while offset < bytes.len() {
         let byte = bytes[offset];
+        if is_ascii_blank(byte) {
+            let start = offset as u32;
+            builder.push_gap(matches!(byte, b'\n' | b'\r'), start, start + 1);
+            offset += 1;
+            continue;
+        }
         if byte.is_ascii() {
             // Fast path: most posts are mostly ASCII, and an ASCII byte folds to one
-            // byte of its own.
-            builder.push_ascii(byte.to_ascii_lowercase(), offset as u32);
-            offset += 1;
+            // byte of its own, so a stretch of them goes in at once.
+            let end = plain_ascii_end(bytes, offset);
+            builder.push_plain_ascii(&bytes[offset..end], offset as u32);
+            offset = end;
             continue;
         }
         let original = text[offset..]
@@ -121,7 +151,27 @@ pub fn normalize(text: &str) -> Normalized {
     builder.finish()
 }
 
-/// Folds one non-ASCII character (ASCII takes [`Builder::push_ascii`]).
+/// Where the stretch of plain ASCII text that starts with the word character at
+/// `start` ends: words of ASCII bytes with single spaces between them, which fold byte
+/// for byte (each space is a gap of its own). A space that is not followed by an ASCII
+/// word character is left out, as it may widen into a wider gap.
+fn plain_ascii_end(bytes: &[u8], start: usize) -> usize {
+    let is_word = |byte: &u8| byte.is_ascii() && !is_ascii_blank(*byte);
+    let mut end = start;
+    loop {
+        end += bytes[end..]
+            .iter()
+            .position(|byte| !is_word(byte))
+            .unwrap_or(bytes.len() - end);
+        if bytes.get(end) == Some(&b' ') && bytes.get(end + 1).is_some_and(is_word) {
+            end += 2;
+        } else {
+            return end;
+        }
+    }
+}
+
+/// Folds one non-ASCII character (ASCII takes [`Builder::push_plain_ascii`]).
 fn fold_char(original: char, mut emit: impl FnMut(char)) {
     if is_invisible(original) {
         return;
@@ -435,45 +485,55 @@ fn class_of(c: char) -> Class {
 }
 
 impl Builder {
-    /// [`Builder::push`] for an ASCII byte (already lower-cased) at `start`: white
-    /// space is a gap, everything else a word character, and no ASCII byte is a kept
-    /// symbol.
-    fn push_ascii(&mut self, byte: u8, start: u32) {
-        // `char::is_whitespace` on ASCII: space, tab, line feed, vertical tab, form
-        // feed, carriage return.
-        if matches!(byte, b' ' | b'\t'..=b'\r') {
-            self.push_gap(matches!(byte, b'\n' | b'\r'), start, start + 1);
-            return;
+    /// Whether the text so far ends in a word character (not in a gap, and not empty).
+    fn ends_in_word(&self) -> bool {
+        self.text.last().is_some_and(|&byte| !is_gap(byte))
+    }
+
+    /// [`Builder::push`] for a stretch of plain ASCII text ([`plain_ascii_end`]) at
+    /// byte `start` of the original: every byte folds to itself, lower-cased (a space
+    /// between two words is a gap of its own), and no ASCII byte is a kept symbol.
+    fn push_plain_ascii(&mut self, stretch: &[u8], start: u32) {
+        if self.after_symbol && self.ends_in_word() {
+            self.text.push(b' ');
+            self.origin.push((start, start));
         }
-        if self.after_symbol
-            && !matches!(
-                self.chars.last(),
-                None | Some((' ' | LINE_GAP | WIDE_GAP, _, _))
-            )
-        {
-            self.chars.push((' ', start, start));
-        }
-        self.chars.push((char::from(byte), start, start + 1));
+        let from = self.text.len();
+        self.text.extend_from_slice(stretch);
+        self.text[from..].make_ascii_lowercase();
+        let end = start + stretch.len() as u32;
+        self.origin.extend((start..end).map(|at| (at, at + 1)));
         self.after_symbol = false;
     }
 
     fn push_gap(&mut self, is_line_break: bool, start: u32, end: u32) {
-        let gap = if is_line_break { LINE_GAP } else { ' ' };
-        match self.chars.last_mut() {
-            // Extend the previous gap instead of adding another; a line break
-            // anywhere in it makes it a line gap.
-            Some((previous @ (' ' | LINE_GAP | WIDE_GAP), _, gap_end)) => {
-                *gap_end = end;
-                if is_line_break {
-                    *previous = LINE_GAP;
-                } else if *previous == ' ' {
-                    *previous = WIDE_GAP;
-                }
-            }
-            Some(_) => self.chars.push((gap, start, end)),
-            None => {}
-        }
         self.after_symbol = false;
+        // A gap at the start is dropped.
+        let Some(&previous) = self.text.last() else {
+            return;
+        };
+        if !is_gap(previous) {
+            if is_line_break {
+                self.marked_gaps.push(self.text.len());
+                self.text.push(LINE_GAP);
+            } else {
+                self.text.push(b' ');
+            }
+            self.origin.push((start, end));
+            return;
+        }
+        // Extend the previous gap instead of adding another: a line break anywhere in
+        // it makes it a line gap, and a second blank a wide one.
+        let at = self.text.len() - 1;
+        self.origin[at].1 = end;
+        if previous == b' ' {
+            self.marked_gaps.push(at);
+        }
+        if is_line_break {
+            self.text[at] = LINE_GAP;
+        } else if previous == b' ' {
+            self.text[at] = WIDE_GAP;
+        }
     }
 
     fn push(&mut self, c: char, start: u32, end: u32) {
@@ -484,172 +544,260 @@ impl Builder {
         }
         let symbol = is_kept_symbol(c);
         let needs_gap = symbol || self.after_symbol;
-        if needs_gap
-            && !matches!(
-                self.chars.last(),
-                None | Some((' ' | LINE_GAP | WIDE_GAP, _, _))
-            )
-        {
-            self.chars.push((' ', start, start));
+        if needs_gap && self.ends_in_word() {
+            self.text.push(b' ');
+            self.origin.push((start, start));
         }
-        self.chars.push((c, start, end));
+        self.push_char(c, (start, end));
         self.after_symbol = symbol;
     }
 
+    /// Appends a character from the original range `span`.
+    fn push_char(&mut self, c: char, span: (u32, u32)) {
+        let mut buffer = [0; 4];
+        let encoded = c.encode_utf8(&mut buffer).as_bytes();
+        self.text.extend_from_slice(encoded);
+        self.origin.extend(std::iter::repeat_n(span, encoded.len()));
+    }
+
     fn finish(mut self) -> Normalized {
-        if matches!(self.chars.last(), Some((' ' | LINE_GAP | WIDE_GAP, _, _))) {
-            self.chars.pop();
-        }
-        fold_leetspeak(&mut self.chars);
-        let chars = join_spaced_letters(self.chars);
-        let mut text = String::with_capacity(chars.len());
-        let mut origin = Vec::with_capacity(chars.len());
-        let mut line_breaks = Vec::new();
-        for (c, start, end) in chars {
-            let c = match c {
-                LINE_GAP => {
-                    line_breaks.push(text.len());
-                    ' '
-                }
-                WIDE_GAP => ' ',
-                _ => c,
-            };
-            text.push(c);
-            if c.is_ascii() {
-                origin.push((start, end));
-            } else {
-                origin.extend(std::iter::repeat_n((start, end), c.len_utf8()));
+        if self.text.last().is_some_and(|&byte| is_gap(byte)) {
+            self.text.pop();
+            self.origin.pop();
+            if self.marked_gaps.last() == Some(&self.text.len()) {
+                self.marked_gaps.pop();
             }
         }
+        fold_leetspeak(&mut self.text);
+        if has_spaced_letters(&self.text) {
+            self.join_spaced_letters();
+        }
+        let mut line_breaks = Vec::new();
+        for &at in &self.marked_gaps {
+            if self.text[at] == LINE_GAP {
+                line_breaks.push(at);
+            }
+            self.text[at] = b' ';
+        }
         Normalized {
-            text,
-            origin,
+            text: String::from_utf8(self.text).expect("the folded text holds whole characters"),
+            origin: self.origin,
             line_breaks,
+        }
+    }
+
+    /// Joins runs of at least three single letters separated by single gaps
+    /// (`p r i j s f o u t` → `prijsfout`). A leetspeak digit in a run with three or
+    /// more real letters is its letter (`d 4 t a l e k` → `datalek`). Few posts hold
+    /// such a run ([`has_spaced_letters`] tells), so this goes character by character
+    /// and builds the text, its origin and its marked gaps anew.
+    fn join_spaced_letters(&mut self) {
+        let chars: Vec<(char, (u32, u32))> = std::str::from_utf8(&self.text)
+            .expect("the folded text holds whole characters")
+            .char_indices()
+            .map(|(at, c)| (c, self.origin[at]))
+            .collect();
+        let is_letter = |index: usize| chars.get(index).is_some_and(|&(c, _)| is_spaced_letter(c));
+        let is_ascii_where = |index: usize, test: fn(u8) -> bool| {
+            chars
+                .get(index)
+                .is_some_and(|&(c, _)| u8::try_from(c).is_ok_and(test))
+        };
+        // A single letter: a letter with a separator, a wider gap (or the edge) on
+        // each side.
+        let single = |index: usize| {
+            is_letter(index)
+                && (index == 0 || is_ascii_where(index - 1, is_boundary))
+                && (index + 1 == chars.len() || is_ascii_where(index + 1, is_boundary))
+        };
+        self.text.clear();
+        self.origin.clear();
+        self.marked_gaps.clear();
+        let mut index = 0;
+        while index < chars.len() {
+            if single(index) {
+                let mut run_end = index;
+                while single(run_end + 2)
+                    && is_ascii_where(run_end + 1, is_separator)
+                    && chars[run_end + 1].0 == chars.get(index + 1).map_or(' ', |entry| entry.0)
+                {
+                    run_end += 2;
+                }
+                let letters = (run_end - index) / 2 + 1;
+                let real_letters = (index..=run_end)
+                    .step_by(2)
+                    .filter(|&at| chars[at].0.is_alphabetic())
+                    .count();
+                if letters >= 3 && real_letters >= 3 {
+                    for letter in (index..=run_end).step_by(2) {
+                        let (c, span) = chars[letter];
+                        self.push_char(leet_letter(c).unwrap_or(c), span);
+                    }
+                    index = run_end + 1;
+                    continue;
+                }
+            }
+            let (c, span) = chars[index];
+            if matches!(u8::try_from(c), Ok(LINE_GAP | WIDE_GAP)) {
+                self.marked_gaps.push(self.text.len());
+            }
+            self.push_char(c, span);
+            index += 1;
         }
     }
 }
 
-fn leet_letter(c: char) -> Option<char> {
-    Some(match c {
-        '0' => 'o',
-        '1' => 'i',
-        '3' => 'e',
-        '4' => 'a',
-        '5' => 's',
-        '7' => 't',
-        '@' => 'a',
-        '$' => 's',
+/// The character of the folded text (UTF-8 of whole characters) that starts at
+/// byte `at`.
+fn char_at(text: &[u8], at: usize) -> char {
+    let width = match text[at] {
+        byte @ 0..=0x7F => return char::from(byte),
+        0xC0..=0xDF => 2,
+        0xE0..=0xEF => 3,
+        _ => 4,
+    };
+    std::str::from_utf8(&text[at..at + width])
+        .ok()
+        .and_then(|character| character.chars().next())
+        .expect("a character starts here")
+}
+
+/// The character of the folded text that starts at byte `at`, if any.
+fn char_after(text: &[u8], at: usize) -> Option<char> {
+    (at < text.len()).then(|| char_at(text, at))
+}
+
+/// The character of the folded text that ends right before byte `at`, if any.
+fn char_before(text: &[u8], at: usize) -> Option<char> {
+    // Continuation bytes of UTF-8 are 0b10xx_xxxx; the character starts at the last
+    // byte that is not one.
+    let start = text[..at].iter().rposition(|&byte| byte & 0xC0 != 0x80)?;
+    Some(char_at(text, start))
+}
+
+/// The letter an ASCII digit or sign reads as in leetspeak.
+fn leet_byte(byte: u8) -> Option<u8> {
+    Some(match byte {
+        b'0' => b'o',
+        b'1' => b'i',
+        b'3' => b'e',
+        b'4' => b'a',
+        b'5' => b's',
+        b'7' => b't',
+        b'@' => b'a',
+        b'$' => b's',
         _ => return None,
     })
+}
+
+fn leet_letter(c: char) -> Option<char> {
+    u8::try_from(c).ok().and_then(leet_byte).map(char::from)
+}
+
+/// A character of a leetspeak token: a letter, a digit, `@` or `$`.
+fn is_token_char(c: char) -> bool {
+    c.is_alphanumeric() || matches!(c, '@' | '$')
 }
 
 /// Inside a token of letters and digits that holds at least two letters, digits that
 /// look like letters are read as letters (`d4t4l3k` → `datalek`). Pure numbers,
 /// prices and codes like `Q4` (one letter) are left alone; e-mail addresses keep `@`.
-fn fold_leetspeak(chars: &mut [(char, u32, u32)]) {
-    let mut token_start = 0;
-    while token_start < chars.len() {
-        let token_end = chars[token_start..]
-            .iter()
-            .position(|(c, _, _)| !(c.is_alphanumeric() || matches!(c, '@' | '$')))
-            .map_or(chars.len(), |length| token_start + length);
-        let token = &chars[token_start..token_end];
-        let (mut letters, mut leet, mut ats) = (0, 0, 0);
-        for &(c, _, _) in token {
+fn fold_leetspeak(text: &mut [u8]) {
+    // Only a token holding a byte that reads as a letter can change: each is found by
+    // its first such byte and then read whole.
+    let mut from = 0;
+    while let Some(found) = text[from..]
+        .iter()
+        .position(|&byte| leet_byte(byte).is_some())
+    {
+        let mut start = from + found;
+        while let Some(c) = char_before(text, start).filter(|&c| is_token_char(c)) {
+            start -= c.len_utf8();
+        }
+        let mut end = from + found;
+        while let Some(c) = char_after(text, end).filter(|&c| is_token_char(c)) {
+            end += c.len_utf8();
+        }
+        let token = std::str::from_utf8(&text[start..end]).expect("a token of whole characters");
+        let (mut length, mut letters, mut leet, mut ats) = (0, 0, 0, 0);
+        for c in token.chars() {
+            length += 1;
             letters += usize::from(c.is_alphabetic());
             leet += usize::from(leet_letter(c).is_some());
             ats += usize::from(c == '@');
         }
-        let is_handle_or_mail = ats > 0 && token.first().is_some_and(|(c, _, _)| *c == '@')
-            || ats == 1 && letters > 0 && chars.get(token_end).is_some_and(|(c, _, _)| *c == '.');
-        if letters >= 2 && leet > 0 && leet < token.len() && !is_handle_or_mail {
-            for entry in &mut chars[token_start..token_end] {
-                if let Some(letter) = leet_letter(entry.0) {
-                    entry.0 = letter;
+        let is_handle_or_mail = ats > 0 && text[start] == b'@'
+            || ats == 1 && letters > 0 && text.get(end) == Some(&b'.');
+        if letters >= 2 && leet > 0 && leet < length && !is_handle_or_mail {
+            for byte in &mut text[start..end] {
+                if let Some(letter) = leet_byte(*byte) {
+                    *byte = letter;
                 }
             }
         }
-        token_start = token_end + 1;
+        from = end;
     }
 }
 
-/// Joins runs of at least three single letters separated by single gaps
-/// (`p r i j s f o u t` → `prijsfout`). A leetspeak digit in a run with three or more
-/// real letters is its letter (`d 4 t a l e k` → `datalek`).
-fn join_spaced_letters(chars: Vec<(char, u32, u32)>) -> Vec<(char, u32, u32)> {
-    let is_letter = |index: usize| {
-        chars.get(index).is_some_and(|(c, _, _)| {
-            c.is_alphabetic() || (c.is_ascii_digit() && leet_letter(*c).is_some())
-        })
-    };
-    let is_separator = |index: usize| {
-        chars
-            .get(index)
-            .is_some_and(|(c, _, _)| matches!(c, ' ' | '.' | '-' | '_'))
-    };
-    // Punctuation, quotes and brackets may open or close a run ("'P.r.o.j.e.c.t'",
-    // "w a c h t w o o r d: …"), not continue it.
-    let is_boundary = |index: usize| {
-        is_separator(index)
-            || chars.get(index).is_some_and(|(c, _, _)| {
-                matches!(
-                    *c,
-                    WIDE_GAP
-                        | LINE_GAP
-                        | ':'
-                        | ','
-                        | ';'
-                        | '!'
-                        | '?'
-                        | ')'
-                        | '('
-                        | '['
-                        | ']'
-                        | '"'
-                        | '\''
-                )
-            })
-    };
-    // A single letter: a letter with a separator, a wider gap (or the edge) on each side.
-    let single = |index: usize| {
-        is_letter(index)
-            && (index == 0 || is_boundary(index - 1))
-            && (index + 1 == chars.len() || is_boundary(index + 1))
-    };
-    // Most posts hold no such run: then the characters stay as they are.
-    if !(0..chars.len()).any(|index| is_separator(index + 1) && single(index) && single(index + 2))
-    {
-        return chars;
-    }
-    let mut output = Vec::with_capacity(chars.len());
-    let mut index = 0;
-    while index < chars.len() {
-        if single(index) {
-            let mut run_end = index;
-            while single(run_end + 2)
-                && is_separator(run_end + 1)
-                && chars[run_end + 1].0 == chars.get(index + 1).map_or(' ', |entry| entry.0)
-            {
-                run_end += 2;
-            }
-            let letters = (run_end - index) / 2 + 1;
-            let real_letters = (index..=run_end)
-                .step_by(2)
-                .filter(|&at| chars[at].0.is_alphabetic())
-                .count();
-            if letters >= 3 && real_letters >= 3 {
-                for letter in (index..=run_end).step_by(2) {
-                    let (c, start, end) = chars[letter];
-                    output.push((leet_letter(c).unwrap_or(c), start, end));
-                }
-                index = run_end + 1;
-                continue;
-            }
+/// A letter that can stand in a run of spaced letters: a letter, or a digit that
+/// reads as one.
+fn is_spaced_letter(c: char) -> bool {
+    c.is_alphabetic() || (c.is_ascii_digit() && leet_letter(c).is_some())
+}
+
+/// What may stand between the letters of a run (all ASCII).
+fn is_separator(byte: u8) -> bool {
+    matches!(byte, b' ' | b'.' | b'-' | b'_')
+}
+
+/// What may stand on either side of a single letter (all ASCII). Punctuation, quotes
+/// and brackets may open or close a run ("'P.r.o.j.e.c.t'", "w a c h t w o o r d:
+/// …"), not continue it.
+fn is_boundary(byte: u8) -> bool {
+    is_separator(byte)
+        || matches!(
+            byte,
+            WIDE_GAP
+                | LINE_GAP
+                | b':'
+                | b','
+                | b';'
+                | b'!'
+                | b'?'
+                | b')'
+                | b'('
+                | b'['
+                | b']'
+                | b'"'
+                | b'\''
+        )
+}
+
+/// Whether the folded text holds two single letters with a separator between them
+/// (`x a-b y`): what a run of spaced letters starts with. A single letter has a
+/// separator, a wider gap (or the edge) on each side.
+fn has_spaced_letters(text: &[u8]) -> bool {
+    // Whether the character ending right before byte `at` is a single letter as far
+    // as what stands before it goes.
+    let single_before = |at: usize| match text[at - 1] {
+        // ASCII: the boundary first, as most separators follow a longer word.
+        byte if byte.is_ascii() => {
+            (at == 1 || is_boundary(text[at - 2])) && is_spaced_letter(char::from(byte))
         }
-        output.push(chars[index]);
-        index += 1;
-    }
-    output
+        _ => char_before(text, at).is_some_and(|c| {
+            let start = at - c.len_utf8();
+            is_spaced_letter(c) && (start == 0 || is_boundary(text[start - 1]))
+        }),
+    };
+    // Whether the character starting at byte `at` is a single letter as far as what
+    // stands after it goes.
+    let single_after = |at: usize| {
+        let c = char_at(text, at);
+        let end = at + c.len_utf8();
+        is_spaced_letter(c) && (end == text.len() || is_boundary(text[end]))
+    };
+    (1..text.len().saturating_sub(1))
+        .any(|at| is_separator(text[at]) && single_before(at) && single_after(at + 1))
 }
 
 #[cfg(test)]
@@ -708,6 +856,83 @@ mod tests {
         ];
         for (input, expected) in cases {
             assert_eq!(normalize(input).line_breaks(), expected, "input {input:?}");
+        }
+    }
+
+    /// Gaps, leetspeak and spaced letters beside non-ASCII characters, with the
+    /// original range of every folded byte.
+    #[test]
+    fn folds_mixed_text_and_maps_every_byte() {
+        type Case<'a> = (&'a str, &'a str, &'a [usize], &'a [(usize, usize)]);
+        let cases: [Case; 8] = [
+            (
+                "ok 🙄ja",
+                "ok 🙄 ja",
+                &[],
+                &[
+                    (0, 1),
+                    (1, 2),
+                    (2, 3),
+                    (3, 7),
+                    (3, 7),
+                    (3, 7),
+                    (3, 7),
+                    (7, 7),
+                    (7, 8),
+                    (8, 9),
+                ],
+            ),
+            (
+                "🙄\n\n x",
+                "🙄 x",
+                &[4],
+                &[(0, 4), (0, 4), (0, 4), (0, 4), (4, 7), (7, 8)],
+            ),
+            (
+                "a  \n b c d",
+                "a bcd",
+                &[1],
+                &[(0, 1), (1, 5), (5, 6), (7, 8), (9, 10)],
+            ),
+            (
+                "a \t b c d",
+                "a bcd",
+                &[],
+                &[(0, 1), (1, 4), (4, 5), (6, 7), (8, 9)],
+            ),
+            ("$al3", "sale", &[], &[(0, 1), (1, 2), (2, 3), (3, 4)]),
+            (
+                "x é-ß-ø y",
+                "x eßø y",
+                &[],
+                &[
+                    (0, 1),
+                    (1, 2),
+                    (2, 4),
+                    (5, 7),
+                    (5, 7),
+                    (8, 10),
+                    (8, 10),
+                    (10, 11),
+                    (11, 12),
+                ],
+            ),
+            ("ç4fé", "cafe", &[], &[(0, 2), (2, 3), (3, 4), (4, 6)]),
+            (
+                "é\u{200B}4 b c",
+                "e4 b c",
+                &[],
+                &[(0, 2), (5, 6), (6, 7), (7, 8), (8, 9), (9, 10)],
+            ),
+        ];
+        for (input, expected, line_breaks, origin) in cases {
+            let folded = normalize(input);
+            assert_eq!(folded.text, expected, "input {input:?}");
+            assert_eq!(folded.line_breaks(), line_breaks, "input {input:?}");
+            let spans: Vec<(usize, usize)> = (0..folded.text.len())
+                .map(|at| folded.original_span(at, at + 1))
+                .collect();
+            assert_eq!(spans, origin, "input {input:?}");
         }
     }
 

@@ -1200,22 +1200,28 @@ impl RuleSet {
             }
             let glued_right =
                 boundaries.right && end < bytes.len() && is_word(end) && is_word(end - 1);
+            let targets = &self.pattern_targets[pattern];
             // A product's name in the plural is the product: "the prenups show €119",
-            // "die kraanwaterflessen voor 1,25".
-            let plural = glued_right && {
-                let rest_end = (end..bytes.len())
-                    .find(|&at| !is_word(at))
-                    .unwrap_or(bytes.len());
-                match &bytes[end..rest_end] {
-                    b"s" | b"es" | b"en" => true,
-                    [doubled, b'e', b'n'] => *doubled == bytes[end - 1],
-                    _ => false,
-                }
-            };
+            // "die kraanwaterflessen voor 1,25". Only a product reads the plural, so
+            // for other patterns a glued match is no match at all.
+            let plural = glued_right
+                && targets
+                    .iter()
+                    .any(|target| matches!(target, Target::Product { .. }))
+                && {
+                    let rest_end = (end..bytes.len())
+                        .find(|&at| !is_word(at))
+                        .unwrap_or(bytes.len());
+                    match &bytes[end..rest_end] {
+                        b"s" | b"es" | b"en" => true,
+                        [doubled, b'e', b'n'] => *doubled == bytes[end - 1],
+                        _ => false,
+                    }
+                };
             if glued_right && !plural {
                 continue;
             }
-            for &target in &self.pattern_targets[pattern] {
+            for &target in targets {
                 match target {
                     _ if plural && !matches!(target, Target::Product { .. }) => {}
                     Target::PhrasePart { phrase, part } => {
@@ -1264,39 +1270,42 @@ impl RuleSet {
         literals: &mut Vec<Literal>,
     ) {
         parts.sort_unstable_by_key(|hit| (hit.phrase, hit.part, hit.start));
-        for first in parts.iter().filter(|hit| hit.part == 0) {
-            let phrase = &self.phrases[first.phrase as usize];
-            let mut end = first.end;
-            let mut complete = true;
-            for part in 1..phrase.parts {
-                let from = parts.partition_point(|hit| {
-                    (hit.phrase, hit.part, hit.start) < (first.phrase, part, end)
-                });
-                let last_token = tokens.token_at(end - 1);
-                let next = parts[from..]
-                    .iter()
-                    .find(|hit| hit.phrase == first.phrase && hit.part == part && hit.start >= end);
-                match next {
-                    Some(next)
-                        if tokens.token_at(next.start) <= last_token + 1 + MAX_PHRASE_GAP
-                            && tokens.sentence_of(tokens.token_at(next.start))
-                                == tokens.sentence_of(last_token) =>
+        // One phrase at a time: its hits, sorted by part and start.
+        for hits in parts.chunk_by(|a, b| a.phrase == b.phrase) {
+            let phrase = &self.phrases[hits[0].phrase as usize];
+            // Without a hit of its last part no hit of its first one completes it.
+            if hits.last().is_some_and(|last| last.part + 1 < phrase.parts) {
+                continue;
+            }
+            for first in hits.iter().filter(|hit| hit.part == 0) {
+                let mut end = first.end;
+                let mut complete = true;
+                for part in 1..phrase.parts {
+                    // The first hit of this part that starts after `end`, if any: it
+                    // is the one at the partition point when that one is of this part.
+                    let from = hits.partition_point(|hit| (hit.part, hit.start) < (part, end));
+                    let Some(next) = hits.get(from).filter(|hit| hit.part == part) else {
+                        complete = false;
+                        break;
+                    };
+                    let (last_token, next_token) =
+                        (tokens.token_at(end - 1), tokens.token_at(next.start));
+                    if next_token > last_token + 1 + MAX_PHRASE_GAP
+                        || tokens.sentence_of(next_token) != tokens.sentence_of(last_token)
                     {
-                        end = next.end
-                    }
-                    _ => {
                         complete = false;
                         break;
                     }
+                    end = next.end;
                 }
-            }
-            if complete {
-                for &target in &phrase.targets {
-                    literals.push(Literal {
-                        target,
-                        start: first.start,
-                        end,
-                    });
+                if complete {
+                    for &target in &phrase.targets {
+                        literals.push(Literal {
+                            target,
+                            start: first.start,
+                            end,
+                        });
+                    }
                 }
             }
         }
@@ -1730,8 +1739,13 @@ impl TokenIndex {
     fn new(folded: &Normalized) -> TokenIndex {
         let text = folded.text.as_bytes();
         let line_breaks = folded.line_breaks();
-        let mut starts = vec![0];
-        let mut sentences = vec![0];
+        // Tokens are split by single spaces, so there are at most half as many as
+        // bytes (rounded up): room for all of them, no regrowing.
+        let most = text.len() / 2 + 1;
+        let mut starts = Vec::with_capacity(most);
+        starts.push(0);
+        let mut sentences = Vec::with_capacity(most);
+        sentences.push(0);
         let mut sentence = 0;
         let mut next_break = 0;
         for (index, &byte) in text.iter().enumerate() {

@@ -993,6 +993,16 @@ fn with_context_flags(text: &str, mut price: PriceMention, segments: &Segments) 
     price
 }
 
+/// `regex.captures(haystack)`, asking `is_match` first: much cheaper when there is
+/// no match.
+fn captures_if_match<'h>(regex: &Regex, haystack: &'h str) -> Option<regex::Captures<'h>> {
+    if regex.is_match(haystack) {
+        regex.captures(haystack)
+    } else {
+        None
+    }
+}
+
 fn price_at(
     text: &str,
     number_start: usize,
@@ -1000,8 +1010,9 @@ fn price_at(
     segments: &Segments,
 ) -> Option<PriceMention> {
     let before = window_before(text, number_start, 8, 0);
-    let prefix = PREFIX_CURRENCY
-        .captures(before)
+    // Here and below: a regex that rarely matches is asked whether it matches before
+    // its groups are read, which costs far more.
+    let prefix = captures_if_match(&PREFIX_CURRENCY, before)
         .and_then(|captures| captures.get(1))
         .and_then(|symbol| {
             Currency::parse(symbol.as_str())
@@ -1028,7 +1039,7 @@ fn price_at(
             end += found.end();
         }
     }
-    if let Some(captures) = MULTIPLIER.captures(&text[end..]) {
+    if let Some(captures) = captures_if_match(&MULTIPLIER, &text[end..]) {
         amount *= if captures.get(1).is_some() {
             1e3
         } else if captures.get(2).is_some() {
@@ -1039,7 +1050,7 @@ fn price_at(
         end += captures.get(0).map_or(0, |found| found.end());
     }
     let mut suffix = None;
-    if let Some(captures) = SUFFIX_CURRENCY.captures(&text[end..]) {
+    if let Some(captures) = captures_if_match(&SUFFIX_CURRENCY, &text[end..]) {
         let whole = captures.get(0).map_or(0, |found| found.end());
         let rest = &text[end + whole..];
         let symbol = captures.get(1).is_some();
@@ -1091,8 +1102,11 @@ fn price_at(
             PRICE_CUE.is_match(window_before(text, number_start, 24, clause_start))
                 || PRICE_VERB_CUE.is_match(before)
         };
-        let priced = (!time_like && cue()) || paired_with_price(text, number_start, end, segments);
-        if !cents_notation || !priced || UNIT_AFTER.is_match(&text[end..]) {
+        // Without cents notation the amount is no price whatever the words say, so
+        // the cue regexes are read only with it.
+        let priced =
+            || (!time_like && cue()) || paired_with_price(text, number_start, end, segments);
+        if !cents_notation || !priced() || UNIT_AFTER.is_match(&text[end..]) {
             return None;
         }
         implicit_currency = true;
