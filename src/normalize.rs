@@ -19,6 +19,8 @@
 //! characters, with full-width letters, digits and signs in ASCII and with spaced e-mail
 //! addresses closed up, whose spans map back exactly.
 
+use std::ops::RangeInclusive;
+use std::sync::LazyLock;
 use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;
 
@@ -171,8 +173,18 @@ fn plain_ascii_end(bytes: &[u8], start: usize) -> usize {
     }
 }
 
-/// Folds one non-ASCII character (ASCII takes [`Builder::push_plain_ascii`]).
+/// Folds one non-ASCII character (ASCII takes [`Builder::push_plain_ascii`]): looked
+/// up for the characters posts hold most ([`COMMON`]), computed for the others.
 fn fold_char(original: char, mut emit: impl FnMut(char)) {
+    match COMMON_FOLDS.get(original) {
+        Some(folded) => folded.iter().for_each(|&c| emit(c)),
+        None => compute_fold(original, emit),
+    }
+}
+
+/// The folding of one character: nothing for an invisible one; otherwise NFKC, case
+/// folding, diacritics removed and look-alike letters mapped to Latin.
+fn compute_fold(original: char, mut emit: impl FnMut(char)) {
     if is_invisible(original) {
         return;
     }
@@ -198,6 +210,54 @@ pub fn is_disguised(original: &str) -> bool {
                 || c.to_lowercase()
                     .any(|lower| confusable_to_latin(lower).is_some()))
     })
+}
+
+/// The code points whose folding is looked up rather than computed, as posts hold
+/// them most: Latin-1 Supplement and Latin Extended-A and -B (accented letters, the
+/// no-break space), General Punctuation and Currency Symbols (dashes, quotes, `…`,
+/// zero-width characters, `€`) and the emoji blocks.
+const COMMON: [RangeInclusive<u32>; 3] = [0x80..=0x24F, 0x2000..=0x20CF, 0x1F300..=0x1FAFF];
+
+/// The foldings of the [`COMMON`] code points, computed once by [`compute_fold`].
+static COMMON_FOLDS: LazyLock<FoldTable> = LazyLock::new(FoldTable::new);
+
+/// Folded characters by code point, for the [`COMMON`] ranges.
+struct FoldTable {
+    /// For every common code point in order, where its folded characters start in
+    /// `chars`; one more entry ends the last.
+    starts: Vec<u32>,
+    chars: Vec<char>,
+}
+
+impl FoldTable {
+    fn new() -> FoldTable {
+        let mut table = FoldTable {
+            starts: vec![0],
+            chars: Vec::new(),
+        };
+        for code in COMMON.iter().cloned().flatten() {
+            if let Some(c) = char::from_u32(code) {
+                compute_fold(c, |folded| table.chars.push(folded));
+            }
+            table.starts.push(table.chars.len() as u32);
+        }
+        table
+    }
+
+    /// The folded characters of `c`, when it is a common one.
+    fn get(&self, c: char) -> Option<&[char]> {
+        let code = u32::from(c);
+        let mut index = 0;
+        for range in &COMMON {
+            if range.contains(&code) {
+                let at = index + (code - range.start()) as usize;
+                let (start, end) = (self.starts[at], self.starts[at + 1]);
+                return Some(&self.chars[start as usize..end as usize]);
+            }
+            index += (range.end() - range.start() + 1) as usize;
+        }
+        None
+    }
 }
 
 /// Zero-width and format characters that hide inside words.
@@ -856,6 +916,30 @@ mod tests {
         ];
         for (input, expected) in cases {
             assert_eq!(normalize(input).line_breaks(), expected, "input {input:?}");
+        }
+    }
+
+    /// The table gives every common code point the folding computed for it, and
+    /// none for the code points around the ranges.
+    #[test]
+    fn common_foldings_are_the_computed_ones() {
+        for code in COMMON.iter().cloned().flatten() {
+            let Some(c) = char::from_u32(code) else {
+                continue;
+            };
+            let mut computed = Vec::new();
+            compute_fold(c, |folded| computed.push(folded));
+            assert_eq!(COMMON_FOLDS.get(c), Some(computed.as_slice()), "{c:?}");
+        }
+        for c in [
+            '\u{7F}',
+            '\u{250}',
+            '\u{1FFF}',
+            '\u{20D0}',
+            '\u{1F2FF}',
+            '\u{1FB00}',
+        ] {
+            assert_eq!(COMMON_FOLDS.get(c), None, "{c:?}");
         }
     }
 
