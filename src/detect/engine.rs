@@ -1311,6 +1311,11 @@ impl RuleSet {
             });
             phrase_parts.retain(|part| names.outside(part.start, part.end));
         }
+        // A phrase whose parts were not all seen in order cannot be complete: its
+        // hits are dropped before they are sorted and joined.
+        phrase_parts.retain(|hit| {
+            phrase_progress[hit.phrase as usize] == self.phrases[hit.phrase as usize].parts
+        });
         if !phrase_parts.is_empty() {
             self.join_phrases(&mut phrase_parts, tokens, &mut literals);
         }
@@ -1477,6 +1482,17 @@ impl RuleSet {
         talk: &mut pricing::PriceTalk,
     ) -> Vec<Cue> {
         let tokens = post.tokens;
+        // The rules with a term in this post: only their words are ever read.
+        let mut term_rules: Vec<u32> = post
+            .literals
+            .iter()
+            .filter_map(|literal| match literal.target {
+                Target::Term { rule } => Some(rule),
+                _ => None,
+            })
+            .collect();
+        term_rules.sort_unstable();
+        term_rules.dedup();
         // The rule-specific words of this post, grouped by rule and kind.
         let mut words: Vec<RuleWord> = post
             .literals
@@ -1489,6 +1505,9 @@ impl RuleSet {
                     Target::Unless { rule } => (rule, WordKind::Unless),
                     _ => return None,
                 };
+                if term_rules.binary_search(&rule).is_err() {
+                    return None;
+                }
                 Some(RuleWord {
                     rule,
                     kind,
