@@ -36,7 +36,8 @@ use crate::normalize::{Normalized, compact_for_identifiers, is_disguised, normal
 use crate::post::{Post, PostKind};
 use crate::profile::Profile;
 use crate::verdict::{AccountRole, Category};
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
+use aho_corasick::automaton::Automaton;
+use aho_corasick::{Anchored, MatchKind, dfa, nfa};
 use regex::Regex;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -256,10 +257,11 @@ struct RuleMentions {
 ///
 /// # Resource usage
 ///
-/// One contiguous-NFA aho-corasick automaton over every distinct folded literal; memory
-/// grows linearly with the total length of the literals (about 100 bytes per pattern).
+/// One aho-corasick automaton over every distinct folded literal ([`LiteralAutomaton`]);
+/// memory grows linearly with the total length of the literals (about 100 bytes per
+/// pattern).
 pub struct RuleSet {
-    automaton: AhoCorasick,
+    automaton: LiteralAutomaton,
     pattern_boundaries: Vec<Boundaries>,
     pattern_targets: Vec<Vec<Target>>,
     phrases: Vec<Phrase>,
@@ -281,6 +283,62 @@ pub struct RuleSet {
     /// The learned second opinion (`super::learned`), when one is attached
     /// (`with_model`): the rules themselves never need it.
     model: Option<Arc<TextModel>>,
+}
+
+/// The automaton over every distinct folded literal: a DFA, the fastest, or for a
+/// catalogue of tens of thousands of products a contiguous NFA, which needs far less
+/// memory.
+enum LiteralAutomaton {
+    Dfa(dfa::DFA),
+    Nfa(nfa::contiguous::NFA),
+}
+
+impl LiteralAutomaton {
+    /// Calls `each` with the pattern, start and end of every match in `haystack`,
+    /// overlapping ones included: in the order they end, and at one end in the
+    /// automaton's order, as `AhoCorasick::find_overlapping_iter` gives them. The
+    /// automaton is walked here directly, without that iterator's return to the
+    /// caller (and a dynamic call) for every match.
+    fn each_match(&self, haystack: &[u8], each: impl FnMut(usize, usize, usize)) {
+        match self {
+            LiteralAutomaton::Dfa(dfa) => each_match(dfa, haystack, each),
+            LiteralAutomaton::Nfa(nfa) => each_match(nfa, haystack, each),
+        }
+    }
+}
+
+/// [`LiteralAutomaton::each_match`] for one kind of automaton: an unanchored
+/// overlapping search, which reports every match of each state it enters.
+fn each_match<A: Automaton>(
+    automaton: &A,
+    haystack: &[u8],
+    mut each: impl FnMut(usize, usize, usize),
+) {
+    let mut report = |state, end: usize| {
+        for index in 0..automaton.match_len(state) {
+            let pattern = automaton.match_pattern(state, index);
+            let start = end - automaton.pattern_len(pattern);
+            each(pattern.as_usize(), start, end);
+        }
+    };
+    let mut state = automaton
+        .start_state(Anchored::No)
+        .expect("the automaton is built for unanchored searches");
+    // Only an empty pattern would match here, and there are none; as the iterator.
+    if automaton.is_match(state) {
+        report(state, 0);
+    }
+    for (at, &byte) in haystack.iter().enumerate() {
+        state = automaton.next_state(Anchored::No, state, byte);
+        if automaton.is_special(state) {
+            if automaton.is_dead(state) {
+                return;
+            }
+            if automaton.is_match(state) {
+                report(state, at + 1);
+            }
+        }
+    }
 }
 
 /// Names in folded text whose words are no words of the post, found in one pass over
@@ -681,15 +739,22 @@ impl RuleSet {
         }
         // A DFA is the fastest matcher; its memory grows with the patterns, so a
         // catalogue of tens of thousands of products gets the contiguous NFA instead.
-        let kind = if table.literals.len() <= DFA_MAX_PATTERNS {
-            AhoCorasickKind::DFA
+        // No prefilter: `each_match` walks every byte anyway.
+        let automaton = if table.literals.len() <= DFA_MAX_PATTERNS {
+            LiteralAutomaton::Dfa(
+                dfa::DFA::builder()
+                    .match_kind(MatchKind::Standard)
+                    .prefilter(false)
+                    .build(&table.literals)?,
+            )
         } else {
-            AhoCorasickKind::ContiguousNFA
+            LiteralAutomaton::Nfa(
+                nfa::contiguous::NFA::builder()
+                    .match_kind(MatchKind::Standard)
+                    .prefilter(false)
+                    .build(&table.literals)?,
+            )
         };
-        let automaton = AhoCorasickBuilder::new()
-            .match_kind(MatchKind::Standard)
-            .kind(Some(kind))
-            .build(&table.literals)?;
         let mut rule_set = RuleSet {
             automaton,
             pattern_boundaries: table.boundaries,
@@ -1191,12 +1256,10 @@ impl RuleSet {
         // before it ends, so a part whose predecessor has not been seen yet can never
         // join a phrase: it is not kept (common words are parts of many phrases).
         let mut phrase_progress: Vec<u8> = Vec::new();
-        for found in self.automaton.find_overlapping_iter(folded) {
-            let pattern = found.pattern().as_usize();
-            let (start, end) = (found.start(), found.end());
+        self.automaton.each_match(bytes, |pattern, start, end| {
             let boundaries = self.pattern_boundaries[pattern];
             if boundaries.left && start > 0 && is_word(start - 1) && is_word(start) {
-                continue;
+                return;
             }
             let glued_right =
                 boundaries.right && end < bytes.len() && is_word(end) && is_word(end - 1);
@@ -1219,7 +1282,7 @@ impl RuleSet {
                     }
                 };
             if glued_right && !plural {
-                continue;
+                return;
             }
             for &target in targets {
                 match target {
@@ -1247,7 +1310,7 @@ impl RuleSet {
                     _ => literals.push(Literal { target, start, end }),
                 }
             }
-        }
+        });
         let names = Names::find(folded);
         if !names.is_empty() {
             literals.retain(|literal| {
@@ -1255,6 +1318,11 @@ impl RuleSet {
             });
             phrase_parts.retain(|part| names.outside(part.start, part.end));
         }
+        // A phrase whose parts were not all seen in order cannot be complete: its
+        // hits are dropped before they are sorted and joined.
+        phrase_parts.retain(|hit| {
+            phrase_progress[hit.phrase as usize] == self.phrases[hit.phrase as usize].parts
+        });
         if !phrase_parts.is_empty() {
             self.join_phrases(&mut phrase_parts, tokens, &mut literals);
         }
@@ -1421,6 +1489,17 @@ impl RuleSet {
         talk: &mut pricing::PriceTalk,
     ) -> Vec<Cue> {
         let tokens = post.tokens;
+        // The rules with a term in this post: only their words are ever read.
+        let mut term_rules: Vec<u32> = post
+            .literals
+            .iter()
+            .filter_map(|literal| match literal.target {
+                Target::Term { rule } => Some(rule),
+                _ => None,
+            })
+            .collect();
+        term_rules.sort_unstable();
+        term_rules.dedup();
         // The rule-specific words of this post, grouped by rule and kind.
         let mut words: Vec<RuleWord> = post
             .literals
@@ -1433,6 +1512,9 @@ impl RuleSet {
                     Target::Unless { rule } => (rule, WordKind::Unless),
                     _ => return None,
                 };
+                if term_rules.binary_search(&rule).is_err() {
+                    return None;
+                }
                 Some(RuleWord {
                     rule,
                     kind,

@@ -271,9 +271,10 @@ fn letter_width(folded: &str, index: usize) -> Option<usize> {
     c.is_alphanumeric().then(|| c.len_utf8())
 }
 
-/// A word as the model reads it: digits become their shape.
+/// A word of `letters` letters and digits as the model reads it: digits become their
+/// shape.
 #[inline(always)]
-fn word_at(folded: &str, start: usize, end: usize) -> Word<'_> {
+fn word_at(folded: &str, start: usize, end: usize, letters: usize) -> Word<'_> {
     let text = &folded[start..end];
     let bytes = text.as_bytes();
     if bytes[0].is_ascii_digit() && bytes.iter().all(u8::is_ascii_digit) {
@@ -284,11 +285,15 @@ fn word_at(folded: &str, start: usize, end: usize) -> Word<'_> {
             pieces: false,
         }
     } else {
+        // What `has_pieces` says of a word of letters and digits, not all digits,
+        // from the letters counted while reading it.
+        let pieces = letters >= GRAM_MIN_WORD;
+        debug_assert_eq!(pieces, has_pieces(text));
         Word {
             text,
             start,
             end,
-            pieces: has_pieces(text),
+            pieces,
         }
     }
 }
@@ -319,17 +324,27 @@ fn words<'a>(folded: &'a str, placeholders: &[(usize, usize, Placeholder)]) -> V
         if letter_width(folded, index).is_some() {
             let start = index;
             let limit = placeholder_start.min(bytes.len());
+            let mut letters = 0;
             while index < limit {
-                if bytes[index].is_ascii_alphanumeric() {
-                    index += 1;
-                    continue;
+                // ASCII letters and digits a run at a time, then any other letter.
+                let ascii = bytes[index..limit]
+                    .iter()
+                    .position(|byte| !byte.is_ascii_alphanumeric())
+                    .unwrap_or(limit - index);
+                index += ascii;
+                letters += ascii;
+                if index == limit {
+                    break;
                 }
                 match letter_width(folded, index) {
-                    Some(width) => index += width,
+                    Some(width) => {
+                        index += width;
+                        letters += 1;
+                    }
                     None => break,
                 }
             }
-            words.push(word_at(folded, start, index));
+            words.push(word_at(folded, start, index, letters));
             continue;
         }
         let byte = bytes[index];
