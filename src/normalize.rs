@@ -204,12 +204,16 @@ fn compute_fold(original: char, mut emit: impl FnMut(char)) {
 /// Cyrillic or Greek look-alikes, or invisible characters. Diacritics do not count.
 pub fn is_disguised(original: &str) -> bool {
     original.chars().any(|c| {
-        !c.is_ascii()
-            && (is_invisible(c)
-                || from_full_width(c).is_some()
-                || c.to_lowercase()
-                    .any(|lower| confusable_to_latin(lower).is_some()))
+        is_hidden_or_wide(c)
+            || c.to_lowercase()
+                .any(|lower| confusable_to_latin(lower).is_some())
     })
+}
+
+/// An invisible character or a full-width form: what [`compact_for_identifiers`]
+/// removes or writes in ASCII.
+fn is_hidden_or_wide(c: char) -> bool {
+    !c.is_ascii() && (is_invisible(c) || from_full_width(c).is_some())
 }
 
 /// The code points whose folding is looked up rather than computed, as posts hold
@@ -329,10 +333,7 @@ fn from_full_width(c: char) -> Option<char> {
 /// common case: one scan over the bytes, no allocation for plain ASCII without a
 /// spaced `@`).
 pub fn compact_for_identifiers(text: &str) -> Option<Compacted> {
-    let has_hidden_or_wide = !text.is_ascii()
-        && text
-            .chars()
-            .any(|c| !c.is_ascii() && (is_invisible(c) || from_full_width(c).is_some()));
+    let has_hidden_or_wide = !text.is_ascii() && text.chars().any(is_hidden_or_wide);
     let has_spaced_at = text.contains(" @ ");
     if !has_hidden_or_wide && !has_spaced_at {
         return None;

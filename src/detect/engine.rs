@@ -916,9 +916,11 @@ impl RuleSet {
                         .is_some_and(|first| !first.is_lowercase());
                     // Nobody writes the weather word in full-width or look-alike
                     // letters, or spaced out: a disguised codename counts in any case.
-                    let disguised = is_disguised(&post.text[start..end])
-                        || folded.glued(literal.start..literal.end);
-                    if !case_sensitive || capitalised || disguised {
+                    let disguised = || {
+                        is_disguised(&post.text[start..end])
+                            || folded.glued(literal.start..literal.end)
+                    };
+                    if !case_sensitive || capitalised || disguised() {
                         hits.push(self.plain_hit(
                             "confidential.codename",
                             Category::LeakConfidential,
