@@ -264,6 +264,9 @@ pub struct RuleSet {
     automaton: LiteralAutomaton,
     pattern_boundaries: Vec<Boundaries>,
     pattern_targets: Vec<Vec<Target>>,
+    /// Per pattern, whether it names a product: the only target that reads the
+    /// plural (a glued match of any other pattern is no match).
+    pattern_names_product: Vec<bool>,
     phrases: Vec<Phrase>,
     lexicon: Vec<LexiconRule>,
     /// The lexicon rule ids, interned once at build time.
@@ -314,28 +317,28 @@ fn each_match<A: Automaton>(
     haystack: &[u8],
     mut each: impl FnMut(usize, usize, usize),
 ) {
-    let mut report = |state, end: usize| {
-        for index in 0..automaton.match_len(state) {
-            let pattern = automaton.match_pattern(state, index);
-            let start = end - automaton.pattern_len(pattern);
-            each(pattern.as_usize(), start, end);
-        }
-    };
     let mut state = automaton
         .start_state(Anchored::No)
         .expect("the automaton is built for unanchored searches");
-    // Only an empty pattern would match here, and there are none; as the iterator.
-    if automaton.is_match(state) {
-        report(state, 0);
-    }
+    // Only an empty pattern would match before the first byte, and none is added.
+    debug_assert!(!automaton.is_match(state));
     for (at, &byte) in haystack.iter().enumerate() {
         state = automaton.next_state(Anchored::No, state, byte);
-        if automaton.is_special(state) {
-            if automaton.is_dead(state) {
-                return;
-            }
-            if automaton.is_match(state) {
-                report(state, at + 1);
+        if !automaton.is_special(state) {
+            continue;
+        }
+        if automaton.is_dead(state) {
+            return;
+        }
+        if automaton.is_match(state) {
+            let end = at + 1;
+            for index in 0..automaton.match_len(state) {
+                let pattern = automaton.match_pattern(state, index);
+                each(
+                    pattern.as_usize(),
+                    end - automaton.pattern_len(pattern),
+                    end,
+                );
             }
         }
     }
@@ -758,6 +761,15 @@ impl RuleSet {
         let mut rule_set = RuleSet {
             automaton,
             pattern_boundaries: table.boundaries,
+            pattern_names_product: table
+                .targets
+                .iter()
+                .map(|targets| {
+                    targets
+                        .iter()
+                        .any(|target| matches!(target, Target::Product { .. }))
+                })
+                .collect(),
             pattern_targets: table.targets,
             phrases: table.phrases,
             lexicon_ids: lexicon.iter().map(|rule| intern(&rule.id)).collect(),
@@ -1269,20 +1281,16 @@ impl RuleSet {
             // A product's name in the plural is the product: "the prenups show €119",
             // "die kraanwaterflessen voor 1,25". Only a product reads the plural, so
             // for other patterns a glued match is no match at all.
-            let plural = glued_right
-                && targets
-                    .iter()
-                    .any(|target| matches!(target, Target::Product { .. }))
-                && {
-                    let rest_end = (end..bytes.len())
-                        .find(|&at| !is_word(at))
-                        .unwrap_or(bytes.len());
-                    match &bytes[end..rest_end] {
-                        b"s" | b"es" | b"en" => true,
-                        [doubled, b'e', b'n'] => *doubled == bytes[end - 1],
-                        _ => false,
-                    }
-                };
+            let plural = glued_right && self.pattern_names_product[pattern] && {
+                let rest_end = (end..bytes.len())
+                    .find(|&at| !is_word(at))
+                    .unwrap_or(bytes.len());
+                match &bytes[end..rest_end] {
+                    b"s" | b"es" | b"en" => true,
+                    [doubled, b'e', b'n'] => *doubled == bytes[end - 1],
+                    _ => false,
+                }
+            };
             if glued_right && !plural {
                 return;
             }
