@@ -1174,7 +1174,15 @@ impl RuleSet {
         let emoji = learned::emoji_of(original, folded);
         if let Some((features, names)) = capture {
             let mut capture = learned::Capture { features, names };
-            learned::features(text, &placeholders, &emoji, role, mentioned, &mut capture);
+            learned::features(
+                text,
+                &placeholders,
+                &emoji,
+                role,
+                mentioned,
+                hits,
+                &mut capture,
+            );
             return;
         }
         let Some(model) = &self.model else {
@@ -1183,7 +1191,15 @@ impl RuleSet {
         // Sum first; keep the features (for where the evidence is) only when a
         // category reaches the threshold, which few posts do.
         let mut logits = learned::Logits::new(model);
-        learned::features(text, &placeholders, &emoji, role, mentioned, &mut logits);
+        learned::features(
+            text,
+            &placeholders,
+            &emoji,
+            role,
+            mentioned,
+            hits,
+            &mut logits,
+        );
         let probabilities = logits.probabilities();
         // Where the model is sure a post is not a complaint, the rules' finding of one
         // is dropped (`TextModel::vetoes`).
@@ -1200,7 +1216,15 @@ impl RuleSet {
             return;
         }
         let mut features = Vec::new();
-        learned::features(text, &placeholders, &emoji, role, mentioned, &mut features);
+        learned::features(
+            text,
+            &placeholders,
+            &emoji,
+            role,
+            mentioned,
+            hits,
+            &mut features,
+        );
         // A word that cancels the complaint rules outright (their `unless`: praise, a
         // content customer, someone speaking for the company) speaks against the
         // model's complaint too ("sound is amazing. Great service too!"). On twelve

@@ -39,6 +39,21 @@
 //! financial and security findings a veto cost more finds than it saved, and for
 //! crisis and abuse about as many as it saved.
 //!
+//! # The judge
+//!
+//! Beside the finder (the model above) the file holds a judge: a second set of
+//! outputs over the same features plus what the rules found in the post (`f:` features,
+//! each rule id and category once). Trained on the same labels, it learns how far to
+//! trust each rule next to the words around it: `crisis.safety` beside "killer plant
+//! 😂", `financial.insider` beside "finally public". Where it gives a post less than its
+//! bar for a category (the file's `judge` line), the rules' findings of that category
+//! are dropped, as a veto. It never adds a finding: requiring the judge's
+//! agreement for the finder's additions lost as many finds as false alarms. The finder
+//! reads no `f:` feature (its weights of them stay 0), so what it adds stays what the
+//! words say. Trained without sealed187–215 and scored on them and eight sets written
+//! later (6,552 posts, 37 companies), the judge took false findings in the five
+//! categories from 284 to 217 for 24 lost finds (the bars: `Training::judge`).
+//!
 //! # Features
 //!
 //! Computed on the folded text (`crate::normalize`), so evasion is undone first
@@ -57,7 +72,9 @@
 //! - the company as a placeholder: a brand or account is `=brand`, a product
 //!   `=product`, so what is learned about one company carries to the next;
 //! - the author's role (`=public`, `=employee`, `=corporate`) and whether the
-//!   company is mentioned at all (`=mention`).
+//!   company is mentioned at all (`=mention`);
+//! - for the judge alone, each rule id and each category the rules found
+//!   (`f:crisis.safety`, `f:reputation.crisis`).
 //!
 //! A feature is a 64-bit key hashed from its text; the model file keeps the text, so
 //! an operator can read which words push which category.
@@ -68,11 +85,14 @@
 //! category of each column (a file written for fewer categories still loads, and
 //! the ones it lacks are never reported), a `threshold` line (one probability for
 //! every column, or one per column), an optional `veto` line (one probability per
-//! column, 0 for none; a file without it never vetoes), a `bias` line, then one line per feature
-//! with one weight per category, and `known` lines listing words of the training posts that have no
+//! column, 0 for none; a file without it never vetoes), an optional `judge` line (the
+//! judge's bar per column; without it the file has no judge), a `bias` line, then one line per feature
+//! with one weight per category (twice as many with a `judge` line: the finder's, then the
+//! judge's), and `known` lines listing words of the training posts that have no
 //! weight of their own (their pieces or role words do; listing them makes them quick to score). `postwatch train` writes it; the probability of a category is the
 //! logistic function of the bias plus the weights of the post's features.
 
+use super::hit::Hit;
 use crate::normalize::{Normalized, is_kept_symbol};
 use crate::verdict::{AccountRole, Category};
 use std::collections::HashMap;
@@ -89,6 +109,8 @@ pub const CATEGORIES: [Category; 5] = [
     Category::ReputationAbuse,
 ];
 const N: usize = CATEGORIES.len();
+/// Weights per feature: the finder's `N`, then the judge's `N` (see the module doc).
+const W: usize = 2 * N;
 
 /// What every rule id of the model's findings starts with.
 pub const RULE_PREFIX: &str = "learned.";
@@ -176,6 +198,7 @@ const SEED_GRAM: u64 = 0x8422_2325_cbf2_9ce4;
 const SEED_PAIR: u64 = 0x2325_cbf2_9ce4_8422;
 const SEED_PUBLIC: u64 = 0x9ce4_8422_2325_cbf2;
 const SEED_INSIDER: u64 = 0x2325_9ce4_cbf2_8422;
+const SEED_FOUND: u64 = 0x8422_cbf2_2325_9ce4;
 
 fn word_key(word: &[u8]) -> u64 {
     hash_bytes(SEED_WORD, word)
@@ -194,6 +217,16 @@ fn role_word_key(word: u64, public: bool) -> u64 {
     mix(word ^ if public { SEED_PUBLIC } else { SEED_INSIDER })
 }
 
+/// The key of something the rules found (`f:`): a rule id or a category.
+fn found_key(name: &str) -> u64 {
+    hash_bytes(SEED_FOUND, name.as_bytes())
+}
+
+/// Whether a feature is one only the judge reads: what the rules found.
+fn is_judge_only(name: &str) -> bool {
+    name.starts_with("f:")
+}
+
 /// The key of two words in a row, from the keys of each.
 fn pair_key(first: u64, second: u64) -> u64 {
     mix(first.rotate_left(23) ^ second ^ SEED_PAIR)
@@ -205,6 +238,7 @@ fn key_of(name: &str) -> Option<u64> {
     match kind {
         "w" if !text.is_empty() => Some(word_key(text.as_bytes())),
         "g" if text.chars().count() == GRAM => Some(gram_key(text.as_bytes())),
+        "f" if !text.is_empty() => Some(found_key(text)),
         "p" | "i" if !text.is_empty() => {
             Some(role_word_key(word_key(text.as_bytes()), kind == "p"))
         }
@@ -463,13 +497,15 @@ fn folded_place(folded: &Normalized, original: usize) -> usize {
 }
 
 /// The features of one post, in reading order, into `sink`: its words, pairs of
-/// words and pieces from the folded text, then its `emoji` ([`emoji_of`]).
+/// words and pieces from the folded text, then its `emoji` ([`emoji_of`]), the
+/// author's role, and what the rules `found` (each rule id and category once).
 pub fn features(
     folded: &str,
     placeholders: &[(usize, usize, Placeholder)],
     emoji: &[(usize, &str)],
     role: AccountRole,
     mentioned: bool,
+    found: &[Hit],
     sink: &mut impl FeatureSink,
 ) {
     let words = words(folded, placeholders);
@@ -519,6 +555,16 @@ pub fn features(
     if mentioned {
         flag("=mention");
     }
+    for (index, hit) in found.iter().enumerate() {
+        let earlier = &found[..index];
+        if !earlier.iter().any(|other| other.category == hit.category) {
+            let name = hit.category.as_str();
+            sink.feature(found_key(name), 0, 0, &|| format!("f:{name}"));
+        }
+        if !earlier.iter().any(|other| other.rule == hit.rule) {
+            sink.feature(found_key(hit.rule), 0, 0, &|| format!("f:{}", hit.rule));
+        }
+    }
 }
 
 /// Keys that are already well mixed hash to themselves.
@@ -542,8 +588,9 @@ type KeyMap<V> = HashMap<u64, V, BuildHasherDefault<KeyHasher>>;
 /// A linear model: per category a bias and a weight per feature.
 #[derive(Debug, Clone)]
 pub struct TextModel {
-    /// Weights by feature key, in one table: one memory access per feature.
-    weights: KeyMap<[f32; N]>,
+    /// Weights by feature key, in one table: one memory access per feature. The
+    /// finder's `N` columns, then the judge's.
+    weights: KeyMap<[f32; W]>,
     /// The text of every feature, by key, for writing the file.
     names: KeyMap<String>,
     /// Words seen in training that have no weight of their own, only pieces.
@@ -552,14 +599,18 @@ pub struct TextModel {
     /// weights of its pieces and of the word as the company's own accounts write it
     /// (`[0]`) or the public does (`[1]`), so such a word costs one look-up, not one
     /// per piece (`FeatureSink::whole_word`).
-    whole_words: [KeyMap<[f32; N]>; 2],
-    bias: [f32; N],
+    whole_words: [KeyMap<[f32; W]>; 2],
+    bias: [f32; W],
     /// Per category, the probability from which the model reports it; a category
     /// the file has no column for is never reported.
     threshold: [f32; N],
     /// Per category, the probability below which the model overrules the rules:
     /// a rule's finding of the category is dropped (0: never).
     veto: [f32; N],
+    /// Per category, the probability the judge gives a post below which the rules'
+    /// findings of the category are dropped (0: never; a file without a `judge`
+    /// line has no judge).
+    judge: [f32; N],
 }
 
 /// Why a model file did not load.
@@ -597,20 +648,23 @@ impl TextModel {
     }
 
     /// Whether any category reaches its threshold.
-    pub fn reaches_threshold(&self, probabilities: &[f32; N]) -> bool {
-        probabilities
+    pub fn reaches_threshold(&self, probabilities: &[f32; W]) -> bool {
+        probabilities[..N]
             .iter()
             .zip(&self.threshold)
             .any(|(probability, threshold)| probability >= threshold)
     }
 
     /// Whether the model is sure enough that a post does not have `category` to drop
-    /// the rules' findings of it, given the post's probabilities.
-    pub fn vetoes(&self, category: Category, probabilities: &[f32; N]) -> bool {
+    /// the rules' findings of it, given the post's probabilities: the finder below
+    /// its `veto`, or the judge below its bar.
+    pub fn vetoes(&self, category: Category, probabilities: &[f32; W]) -> bool {
         CATEGORIES
             .iter()
             .position(|&c| c == category)
-            .is_some_and(|slot| probabilities[slot] < self.veto[slot])
+            .is_some_and(|slot| {
+                probabilities[slot] < self.veto[slot] || probabilities[N + slot] < self.judge[slot]
+            })
     }
 
     pub fn len(&self) -> usize {
@@ -624,14 +678,14 @@ impl TextModel {
     /// Fills `whole_words` from the weights; called once a model is complete.
     fn index_whole_words(&mut self) {
         let mut buffer = PieceBuffer::default();
-        let mut whole_words: [KeyMap<[f32; N]>; 2] = Default::default();
+        let mut whole_words: [KeyMap<[f32; W]>; 2] = Default::default();
         let weighted = self
             .names
             .values()
             .filter_map(|name| name.strip_prefix("w:"));
         for word in weighted.chain(self.known_words.iter().map(String::as_str)) {
             let key = word_key(word.as_bytes());
-            let mut sums = self.weights.get(&key).copied().unwrap_or([0.0; N]);
+            let mut sums = self.weights.get(&key).copied().unwrap_or([0.0; W]);
             if has_pieces(word) {
                 buffer.each_piece(word, |piece| {
                     if let Some(weights) = self.weights.get(&gram_key(piece)) {
@@ -650,7 +704,7 @@ impl TextModel {
         self.whole_words = whole_words;
     }
 
-    fn insert(&mut self, key: u64, name: String, weights: [f32; N]) -> bool {
+    fn insert(&mut self, key: u64, name: String, weights: [f32; W]) -> bool {
         self.names.insert(key, name);
         self.weights.insert(key, weights).is_none()
     }
@@ -682,24 +736,34 @@ impl TextModel {
             names: KeyMap::default(),
             known_words: Vec::new(),
             whole_words: Default::default(),
-            bias: [0.0; N],
+            bias: [0.0; W],
             threshold: [f32::INFINITY; N],
             veto: [0.0; N],
+            judge: [0.0; N],
         };
         // The slot of `CATEGORIES` each column of the file holds.
         let mut columns: Vec<usize> = Vec::new();
-        let numbers = |columns: &[usize], line: usize, fields: &[&str]| {
+        // One number per column, into the finder's slots; with `judged`, as many again
+        // for the judge's.
+        let numbers = |columns: &[usize], judged: bool, line: usize, fields: &[&str]| {
             if columns.is_empty() {
                 return Err(error(line, "the categories line must come first".into()));
             }
-            if fields.len() != columns.len() {
+            let expected = columns.len() * if judged { 2 } else { 1 };
+            if fields.len() != expected {
                 return Err(error(
                     line,
-                    format!("expected {} numbers, found {}", columns.len(), fields.len()),
+                    format!("expected {expected} numbers, found {}", fields.len()),
                 ));
             }
-            let mut out = [0.0; N];
-            for (&slot, field) in columns.iter().zip(fields) {
+            let slots = columns.iter().chain(columns).enumerate();
+            let mut out = [0.0; W];
+            for ((index, &slot), field) in slots.zip(fields) {
+                let slot = if index < columns.len() {
+                    slot
+                } else {
+                    N + slot
+                };
                 out[slot] = field
                     .parse::<f32>()
                     .ok()
@@ -708,8 +772,18 @@ impl TextModel {
             }
             Ok(out)
         };
+        let probabilities = |values: [f32; W], line: usize, name: &str| {
+            let values: [f32; N] = values[..N].try_into().expect("N of W");
+            if values.iter().any(|value| !(0.0..1.0).contains(value)) {
+                return Err(error(line, format!("a {name} must be in [0, 1)")));
+            }
+            Ok(values)
+        };
         let mut seen_threshold = false;
         let mut seen_bias = false;
+        let mut seen_weights = false;
+        // Whether the file has judge columns: it says so before the weights.
+        let mut judged = false;
         for (index, line) in text.lines().enumerate() {
             let line_number = index + 1;
             if line.is_empty() || line.starts_with('#') {
@@ -745,9 +819,14 @@ impl TextModel {
                 "threshold" => {
                     // One probability for every category, or one per column.
                     let values = if fields.len() == 2 {
-                        numbers(&columns, line_number, &vec![fields[1]; columns.len()])?
+                        numbers(
+                            &columns,
+                            false,
+                            line_number,
+                            &vec![fields[1]; columns.len()],
+                        )?
                     } else {
-                        numbers(&columns, line_number, &fields[1..])?
+                        numbers(&columns, false, line_number, &fields[1..])?
                     };
                     for &slot in &columns {
                         if !(values[slot] > 0.0 && values[slot] < 1.0) {
@@ -758,22 +837,33 @@ impl TextModel {
                     seen_threshold = true;
                 }
                 "veto" => {
-                    model.veto = numbers(&columns, line_number, &fields[1..])?;
-                    if model.veto.iter().any(|veto| !(0.0..1.0).contains(veto)) {
-                        return Err(error(line_number, "a veto must be in [0, 1)".into()));
+                    let values = numbers(&columns, false, line_number, &fields[1..])?;
+                    model.veto = probabilities(values, line_number, "veto")?;
+                }
+                "judge" => {
+                    if seen_weights {
+                        return Err(error(
+                            line_number,
+                            "the judge line must come before the bias and the weights".into(),
+                        ));
                     }
+                    let values = numbers(&columns, false, line_number, &fields[1..])?;
+                    model.judge = probabilities(values, line_number, "judge's bar")?;
+                    judged = true;
                 }
                 "known" => model
                     .known_words
                     .extend(fields[1..].iter().map(|word| word.to_string())),
                 "bias" => {
-                    model.bias = numbers(&columns, line_number, &fields[1..])?;
+                    model.bias = numbers(&columns, judged, line_number, &fields[1..])?;
                     seen_bias = true;
+                    seen_weights = true;
                 }
                 name => {
                     let key = key_of(name)
                         .ok_or_else(|| error(line_number, format!("not a feature: {name:?}")))?;
-                    let weights = numbers(&columns, line_number, &fields[1..])?;
+                    let weights = numbers(&columns, judged, line_number, &fields[1..])?;
+                    seen_weights = true;
                     if !model.insert(key, name.to_string(), weights) {
                         return Err(error(
                             line_number,
@@ -804,9 +894,14 @@ impl TextModel {
         let slots: Vec<usize> = (0..N)
             .filter(|&slot| self.threshold[slot].is_finite())
             .collect();
-        let line = |out: &mut String, name: &str, values: &[f32; N], precise: bool| {
+        // Finder columns, then (for the bias and the weights) the judge's.
+        let line = |out: &mut String, name: &str, values: &[f32], precise: bool| {
             out.push_str(name);
-            for &slot in &slots {
+            let judge = slots
+                .iter()
+                .map(|&slot| N + slot)
+                .filter(|_| values.len() == W);
+            for slot in slots.iter().copied().chain(judge) {
                 if precise {
                     let _ = write!(out, "\t{}", values[slot]);
                 } else {
@@ -822,8 +917,9 @@ impl TextModel {
         out.push('\n');
         line(&mut out, "threshold", &self.threshold, true);
         line(&mut out, "veto", &self.veto, true);
+        line(&mut out, "judge", &self.judge, true);
         let row =
-            |out: &mut String, name: &str, weights: &[f32; N]| line(out, name, weights, false);
+            |out: &mut String, name: &str, weights: &[f32; W]| line(out, name, weights, false);
         row(&mut out, "bias", &self.bias);
         let mut order: Vec<(&String, &u64)> =
             self.names.iter().map(|(key, name)| (name, key)).collect();
@@ -839,8 +935,9 @@ impl TextModel {
         out
     }
 
-    /// The probability of each category for a post's features.
-    pub fn probabilities(&self, features: &[Feature]) -> [f32; N] {
+    /// The probability of each category for a post's features, by the finder and
+    /// then by the judge.
+    pub fn probabilities(&self, features: &[Feature]) -> [f32; W] {
         let mut logits = Logits::new(self);
         for feature in features {
             logits.feature(feature.key, feature.start, feature.end, &String::new);
@@ -857,7 +954,7 @@ impl TextModel {
     ) -> Vec<Opinion> {
         let probabilities = self.probabilities(features);
         let mut opinions = Vec::new();
-        for (slot, &probability) in probabilities.iter().enumerate() {
+        for (slot, &probability) in probabilities[..N].iter().enumerate() {
             let category = CATEGORIES[slot];
             if probability < self.threshold[slot] || !allowed(category) {
                 continue;
@@ -888,7 +985,7 @@ impl TextModel {
 /// every post takes. The ranges are read again only for a category that fires.
 pub struct Logits<'a> {
     model: &'a TextModel,
-    sums: [f32; N],
+    sums: [f32; W],
 }
 
 impl<'a> Logits<'a> {
@@ -899,8 +996,8 @@ impl<'a> Logits<'a> {
         }
     }
 
-    /// The probability of each category so far.
-    pub fn probabilities(&self) -> [f32; N] {
+    /// The probability of each category so far, by the finder and then by the judge.
+    pub fn probabilities(&self) -> [f32; W] {
         self.sums.map(sigmoid)
     }
 }
@@ -922,7 +1019,7 @@ impl FeatureSink for Logits<'_> {
 }
 
 /// Adds one row of weights to running sums.
-fn add_weights(sums: &mut [f32; N], weights: &[f32; N]) {
+fn add_weights(sums: &mut [f32; W], weights: &[f32; W]) {
     for (sum, weight) in sums.iter_mut().zip(weights) {
         *sum += weight;
     }
@@ -969,6 +1066,9 @@ pub struct Training {
     /// Per category of `CATEGORIES`: below this probability the rules' findings of it
     /// are dropped (`TextModel::vetoes`).
     pub veto: [f32; N],
+    /// Per category of `CATEGORIES`: below this probability by the judge the rules'
+    /// findings of it are dropped.
+    pub judge: [f32; N],
 }
 
 impl Default for Training {
@@ -1009,6 +1109,19 @@ impl Default for Training {
                     0.0
                 }
             }),
+            // The judge, trained without sealed187-215 and scored on them and eight
+            // sets written after them (6,552 posts): per category the highest bar
+            // that dropped about two false findings or more for each true one lost.
+            // Crisis 0.5 dropped 26 false for 6 true, financial 0.3 14 for 7,
+            // security 0.2 13 for 8, complaint 0.3 (beside the finder's veto) 6 for
+            // 2, abuse 0.1 6 for 2.
+            judge: CATEGORIES.map(|category| match category {
+                Category::LeakFinancial | Category::ReputationComplaint => 0.3,
+                Category::LeakSecurity => 0.2,
+                Category::ReputationCrisis => 0.5,
+                Category::ReputationAbuse => 0.1,
+                _ => 0.0,
+            }),
         }
     }
 }
@@ -1047,19 +1160,24 @@ pub fn train(examples: &[Example], names: &HashMap<u64, String>, training: Train
         })
         .collect();
 
+    // What the rules found is the judge's to weigh: the finder's weights of it stay 0.
+    let first_learned: Vec<usize> = vocabulary
+        .iter()
+        .map(|key| if is_judge_only(&names[key]) { N } else { 0 })
+        .collect();
     let features = vocabulary.len();
-    let mut weights = vec![[0.0f32; N]; features];
-    let mut bias = [0.0f32; N];
-    let (mut m, mut v) = (vec![[0.0f32; N]; features], vec![[0.0f32; N]; features]);
-    let (mut m_bias, mut v_bias) = ([0.0f32; N], [0.0f32; N]);
+    let mut weights = vec![[0.0f32; W]; features];
+    let mut bias = [0.0f32; W];
+    let (mut m, mut v) = (vec![[0.0f32; W]; features], vec![[0.0f32; W]; features]);
+    let (mut m_bias, mut v_bias) = ([0.0f32; W], [0.0f32; W]);
     let (beta1, beta2, epsilon) = (0.9f32, 0.999f32, 1e-8f32);
     let scale = 1.0 / examples.len().max(1) as f32;
-    let mut gradient = vec![[0.0f32; N]; features];
+    let mut gradient = vec![[0.0f32; W]; features];
     for step in 1..=training.steps {
         for (g, w) in gradient.iter_mut().zip(&weights) {
             *g = w.map(|w| training.l2 * w);
         }
-        let mut gradient_bias = [0.0f32; N];
+        let mut gradient_bias = [0.0f32; W];
         for (example, row) in examples.iter().zip(&rows) {
             let mut logits = bias;
             for &column in row {
@@ -1067,9 +1185,9 @@ pub fn train(examples: &[Example], names: &HashMap<u64, String>, training: Train
                     *logit += weight;
                 }
             }
-            let mut error = [0.0f32; N];
-            for slot in 0..N {
-                let target = if example.labels[slot] { 1.0 } else { 0.0 };
+            let mut error = [0.0f32; W];
+            for slot in 0..W {
+                let target = if example.labels[slot % N] { 1.0 } else { 0.0 };
                 error[slot] = (sigmoid(logits[slot]) - target) * scale;
                 gradient_bias[slot] += error[slot];
             }
@@ -1088,7 +1206,7 @@ pub fn train(examples: &[Example], names: &HashMap<u64, String>, training: Train
                 training.learning_rate * (*m / correction1) / ((*v / correction2).sqrt() + epsilon);
         };
         for column in 0..features {
-            for slot in 0..N {
+            for slot in first_learned[column]..W {
                 adam(
                     &mut weights[column][slot],
                     &mut m[column][slot],
@@ -1097,7 +1215,7 @@ pub fn train(examples: &[Example], names: &HashMap<u64, String>, training: Train
                 );
             }
         }
-        for slot in 0..N {
+        for slot in 0..W {
             adam(
                 &mut bias[slot],
                 &mut m_bias[slot],
@@ -1115,6 +1233,7 @@ pub fn train(examples: &[Example], names: &HashMap<u64, String>, training: Train
         bias,
         threshold: training.threshold,
         veto: training.veto,
+        judge: training.judge,
     };
     for (column, key) in vocabulary.iter().enumerate() {
         let row = weights[column];
@@ -1153,7 +1272,7 @@ mod tests {
             features: &mut out,
             names: &mut names,
         };
-        features(text, placeholders, &[], role, mentioned, &mut capture);
+        features(text, placeholders, &[], role, mentioned, &[], &mut capture);
         (out, names)
     }
 
@@ -1255,7 +1374,7 @@ mod tests {
         let model = train(&examples, &names, Training::default());
         let complaint = |text: &str| {
             let mut out = Vec::new();
-            features(text, &[], &[], AccountRole::Public, true, &mut out);
+            features(text, &[], &[], AccountRole::Public, true, &[], &mut out);
             model.probabilities(&out)[2]
         };
         assert!(complaint("nog steeds wachten op terugbetaling") > 0.9);
@@ -1272,6 +1391,7 @@ mod tests {
             &[],
             AccountRole::Public,
             true,
+            &[],
             &mut out,
         );
         let (a, b) = (model.probabilities(&out), loaded.probabilities(&out));
@@ -1340,9 +1460,9 @@ mod tests {
             let emoji = [(text.len() - 1, "😂"), (text.len() - 1, "🫠"), (0, "🔥")];
             for (placeholders, role) in readings.iter().flat_map(|p| roles.map(|r| (p, r))) {
                 let mut captured = Vec::new();
-                features(text, placeholders, &emoji, role, true, &mut captured);
+                features(text, placeholders, &emoji, role, true, &[], &mut captured);
                 let mut logits = Logits::new(&model);
-                features(text, placeholders, &emoji, role, true, &mut logits);
+                features(text, placeholders, &emoji, role, true, &[], &mut logits);
                 let fast = logits.sums.map(sigmoid);
                 let slow = model.probabilities(&captured);
                 for slot in 0..N {
@@ -1387,6 +1507,169 @@ mod tests {
         }
     }
 
+    fn found(rule: &'static str, category: Category) -> Hit {
+        Hit {
+            rule,
+            category,
+            start: 0,
+            end: 0,
+            weight: 50,
+            checksum_validated: false,
+            sensitivity: crate::detect::hit::Sensitivity::Plain,
+            canonical: None,
+        }
+    }
+
+    #[test]
+    fn what_the_rules_found_is_read_once_and_by_the_judge_alone() {
+        let crisis = Category::ReputationCrisis;
+        let hits = [
+            found("c.blast", crisis),
+            found("c.blast", crisis),
+            found("c.fire", crisis),
+        ];
+        let mut names = HashMap::new();
+        let mut out = Vec::new();
+        let mut capture = Capture {
+            features: &mut out,
+            names: &mut names,
+        };
+        features(
+            "boem",
+            &[],
+            &[],
+            AccountRole::Public,
+            true,
+            &hits,
+            &mut capture,
+        );
+        let found_names: Vec<&str> = out
+            .iter()
+            .map(|feature| names[&feature.key].as_str())
+            .filter(|name| name.starts_with("f:"))
+            .collect();
+        assert_eq!(
+            found_names,
+            ["f:reputation.crisis", "f:c.blast", "f:c.fire"]
+        );
+
+        // A rule that fires on jokes as often as on crises: the judge learns to trust
+        // it only without the joke; the finder never weighs what the rules found.
+        let mut examples = Vec::new();
+        let mut names = HashMap::new();
+        for _ in 0..4 {
+            for (text, fired, labels) in [
+                ("explosie in de fabriek gewonden", true, &[crisis][..]),
+                ("explosie in de hal gewonden", true, &[crisis][..]),
+                ("explosie van smaak haha", true, &[][..]),
+                ("explosie van kleur haha", true, &[][..]),
+                ("mooie fabriek", false, &[][..]),
+            ] {
+                let hits = if fired { &hits[..1] } else { &[][..] };
+                let mut out = Vec::new();
+                let mut capture = Capture {
+                    features: &mut out,
+                    names: &mut names,
+                };
+                features(
+                    text,
+                    &[],
+                    &[],
+                    AccountRole::Public,
+                    true,
+                    hits,
+                    &mut capture,
+                );
+                examples.push(Example::new(&out, labels));
+            }
+        }
+        let model = train(&examples, &names, Training::default());
+        let slot = CATEGORIES.iter().position(|&c| c == crisis).unwrap();
+        let rule = model.weights[&found_key("c.blast")];
+        assert_eq!(rule[..N], [0.0; N], "the finder has no weight for a rule");
+        assert!(rule[N + slot] > 0.0, "{rule:?}");
+        let judged = |text: &str| {
+            let mut out = Vec::new();
+            features(
+                text,
+                &[],
+                &[],
+                AccountRole::Public,
+                true,
+                &hits[..1],
+                &mut out,
+            );
+            model.probabilities(&out)
+        };
+        let joke = judged("explosie van smaak haha");
+        assert!(model.vetoes(crisis, &joke), "{joke:?}");
+        let real = judged("explosie in de fabriek gewonden");
+        assert!(!model.vetoes(crisis, &real), "{real:?}");
+
+        // The file keeps the judge: its bars, and a judge column beside each of the
+        // finder's.
+        let file = model.to_file("judged");
+        assert!(
+            file.contains("\njudge\t0.3\t0.2\t0.3\t0.5\t0.1\n"),
+            "{file}"
+        );
+        let bias = file
+            .lines()
+            .find(|line| line.starts_with("bias\t"))
+            .unwrap();
+        assert_eq!(bias.split('\t').count(), 1 + W);
+        let loaded = TextModel::parse("judged.tsv", &file).unwrap();
+        assert_eq!(loaded.judge, model.judge);
+        let mut out = Vec::new();
+        features(
+            "explosie van smaak haha",
+            &[],
+            &[],
+            AccountRole::Public,
+            true,
+            &hits[..1],
+            &mut out,
+        );
+        let again = loaded.probabilities(&out);
+        for (a, b) in again.iter().zip(&joke) {
+            assert!((a - b).abs() < 1e-3, "{again:?} {joke:?}");
+        }
+    }
+
+    #[test]
+    fn the_judge_line_comes_before_the_weights_and_doubles_them() {
+        let file = "categories\treputation.crisis\nthreshold\t0.6\njudge\t0.5\n\
+                    bias\t0\t0\nw:lol\t0\t-4\n";
+        let model = TextModel::parse("judge.tsv", file).unwrap();
+        let slot = CATEGORIES
+            .iter()
+            .position(|&c| c == Category::ReputationCrisis)
+            .unwrap();
+        let mut out = Vec::new();
+        features("lol", &[], &[], AccountRole::Public, true, &[], &mut out);
+        let probabilities = model.probabilities(&out);
+        assert!((probabilities[slot] - 0.5).abs() < 1e-6);
+        assert!(probabilities[N + slot] < 0.05);
+        assert!(model.vetoes(Category::ReputationCrisis, &probabilities));
+        // One number per column where two are due.
+        let short = file.replace("w:lol\t0\t-4", "w:lol\t-4");
+        let error = TextModel::parse("judge.tsv", &short).unwrap_err();
+        assert_eq!(
+            (error.line, error.message.as_str()),
+            (5, "expected 2 numbers, found 1")
+        );
+        let late = "categories\treputation.crisis\nthreshold\t0.6\nbias\t0\njudge\t0.5\n";
+        let error = TextModel::parse("late.tsv", late).unwrap_err();
+        assert_eq!(error.line, 4);
+        assert!(
+            error.message.contains("before the bias"),
+            "{}",
+            error.message
+        );
+        let wide = file.replace("judge\t0.5", "judge\t1.5");
+        assert!(TextModel::parse("wide.tsv", &wide).is_err());
+    }
+
     #[test]
     fn a_file_with_fewer_categories_in_another_order_loads_and_keeps_to_them() {
         // Written before crisis and abuse had a column, with its columns reordered.
@@ -1402,7 +1685,15 @@ mod tests {
         assert_eq!(model.threshold[financial], 0.8);
         assert_eq!(model.veto[complaint], 0.2);
         let mut out = Vec::new();
-        features("wachten", &[], &[], AccountRole::Public, true, &mut out);
+        features(
+            "wachten",
+            &[],
+            &[],
+            AccountRole::Public,
+            true,
+            &[],
+            &mut out,
+        );
         let probabilities = model.probabilities(&out);
         assert!(probabilities[complaint] > 0.9 && probabilities[financial] < 0.5);
         // A category the file has no column for is never reported and never vetoes,
@@ -1410,7 +1701,9 @@ mod tests {
         let opinions = model.opinions(&out, |_| true);
         let found: Vec<Category> = opinions.iter().map(|o| o.category).collect();
         assert_eq!(found, [Category::ReputationComplaint]);
-        assert!(!model.vetoes(Category::ReputationCrisis, &[0.0; N]));
+        assert!(!model.vetoes(Category::ReputationCrisis, &[0.0; W]));
+        // A file without a judge line has no judge: nothing else vetoes.
+        assert!(!model.vetoes(Category::LeakFinancial, &[0.0; W]));
         // Written again, it keeps its two columns.
         let again = model.to_file("again");
         assert!(again.contains("\ncategories\tleak.financial\treputation.complaint\n"));
