@@ -1201,8 +1201,9 @@ impl RuleSet {
             &mut logits,
         );
         let probabilities = logits.probabilities();
-        // Where the model is sure a post is not a complaint, the rules' finding of one
-        // is dropped (`TextModel::vetoes`).
+        // Where the model is sure a post is not a complaint, or the judge gives a
+        // category less than its bar, the rules' findings of it are dropped
+        // (`TextModel::vetoes`).
         if !hits.is_empty() {
             hits.retain(|hit| {
                 let veto = model.vetoes(hit.category, &probabilities);

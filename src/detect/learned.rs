@@ -1374,7 +1374,7 @@ mod tests {
         let model = train(&examples, &names, Training::default());
         let complaint = |text: &str| {
             let mut out = Vec::new();
-            features(text, &[], &[], AccountRole::Public, true, &[], &mut out);
+            public_features(text, &[], &mut out);
             model.probabilities(&out)[2]
         };
         assert!(complaint("nog steeds wachten op terugbetaling") > 0.9);
@@ -1385,15 +1385,7 @@ mod tests {
         assert_eq!(loaded.len(), model.len());
         assert_eq!(loaded.veto, Training::default().veto);
         let mut out = Vec::new();
-        features(
-            "wachten op terugbetaling",
-            &[],
-            &[],
-            AccountRole::Public,
-            true,
-            &[],
-            &mut out,
-        );
+        public_features("wachten op terugbetaling", &[], &mut out);
         let (a, b) = (model.probabilities(&out), loaded.probabilities(&out));
         for slot in 0..N {
             assert!((a[slot] - b[slot]).abs() < 1e-3);
@@ -1520,6 +1512,12 @@ mod tests {
         }
     }
 
+    /// The features of a public post that mentions the company, with what the rules
+    /// `found` in it.
+    fn public_features(text: &str, found: &[Hit], sink: &mut impl FeatureSink) {
+        features(text, &[], &[], AccountRole::Public, true, found, sink);
+    }
+
     #[test]
     fn what_the_rules_found_is_read_once_and_by_the_judge_alone() {
         let crisis = Category::ReputationCrisis;
@@ -1534,15 +1532,7 @@ mod tests {
             features: &mut out,
             names: &mut names,
         };
-        features(
-            "boem",
-            &[],
-            &[],
-            AccountRole::Public,
-            true,
-            &hits,
-            &mut capture,
-        );
+        public_features("boem", &hits, &mut capture);
         let found_names: Vec<&str> = out
             .iter()
             .map(|feature| names[&feature.key].as_str())
@@ -1571,15 +1561,7 @@ mod tests {
                     features: &mut out,
                     names: &mut names,
                 };
-                features(
-                    text,
-                    &[],
-                    &[],
-                    AccountRole::Public,
-                    true,
-                    hits,
-                    &mut capture,
-                );
+                public_features(text, hits, &mut capture);
                 examples.push(Example::new(&out, labels));
             }
         }
@@ -1590,15 +1572,7 @@ mod tests {
         assert!(rule[N + slot] > 0.0, "{rule:?}");
         let judged = |text: &str| {
             let mut out = Vec::new();
-            features(
-                text,
-                &[],
-                &[],
-                AccountRole::Public,
-                true,
-                &hits[..1],
-                &mut out,
-            );
+            public_features(text, &hits[..1], &mut out);
             model.probabilities(&out)
         };
         let joke = judged("explosie van smaak haha");
@@ -1621,15 +1595,7 @@ mod tests {
         let loaded = TextModel::parse("judged.tsv", &file).unwrap();
         assert_eq!(loaded.judge, model.judge);
         let mut out = Vec::new();
-        features(
-            "explosie van smaak haha",
-            &[],
-            &[],
-            AccountRole::Public,
-            true,
-            &hits[..1],
-            &mut out,
-        );
+        public_features("explosie van smaak haha", &hits[..1], &mut out);
         let again = loaded.probabilities(&out);
         for (a, b) in again.iter().zip(&joke) {
             assert!((a - b).abs() < 1e-3, "{again:?} {joke:?}");
@@ -1646,7 +1612,7 @@ mod tests {
             .position(|&c| c == Category::ReputationCrisis)
             .unwrap();
         let mut out = Vec::new();
-        features("lol", &[], &[], AccountRole::Public, true, &[], &mut out);
+        public_features("lol", &[], &mut out);
         let probabilities = model.probabilities(&out);
         assert!((probabilities[slot] - 0.5).abs() < 1e-6);
         assert!(probabilities[N + slot] < 0.05);
@@ -1685,15 +1651,7 @@ mod tests {
         assert_eq!(model.threshold[financial], 0.8);
         assert_eq!(model.veto[complaint], 0.2);
         let mut out = Vec::new();
-        features(
-            "wachten",
-            &[],
-            &[],
-            AccountRole::Public,
-            true,
-            &[],
-            &mut out,
-        );
+        public_features("wachten", &[], &mut out);
         let probabilities = model.probabilities(&out);
         assert!(probabilities[complaint] > 0.9 && probabilities[financial] < 0.5);
         // A category the file has no column for is never reported and never vetoes,
