@@ -1170,19 +1170,17 @@ impl RuleSet {
         let mentioned = mentions
             .iter()
             .any(|mention| mention.kind.includes(MentionKinds::COMPANY));
-        let text = folded.text.as_str();
         let emoji = learned::emoji_of(original, folded);
+        let reading = learned::Reading {
+            folded: &folded.text,
+            placeholders: &placeholders,
+            emoji: &emoji,
+            role,
+            mentioned,
+        };
         if let Some((features, names)) = capture {
             let mut capture = learned::Capture { features, names };
-            learned::features(
-                text,
-                &placeholders,
-                &emoji,
-                role,
-                mentioned,
-                hits,
-                &mut capture,
-            );
+            learned::features(&reading, hits, &mut capture);
             return;
         }
         let Some(model) = &self.model else {
@@ -1191,15 +1189,7 @@ impl RuleSet {
         // Sum first; keep the features (for where the evidence is) only when a
         // category reaches the threshold, which few posts do.
         let mut logits = learned::Logits::new(model);
-        learned::features(
-            text,
-            &placeholders,
-            &emoji,
-            role,
-            mentioned,
-            hits,
-            &mut logits,
-        );
+        learned::features(&reading, hits, &mut logits);
         let probabilities = logits.probabilities();
         // Where the model is sure a post is not a complaint, or the judge gives a
         // category less than its bar, the rules' findings of it are dropped
@@ -1217,15 +1207,7 @@ impl RuleSet {
             return;
         }
         let mut features = Vec::new();
-        learned::features(
-            text,
-            &placeholders,
-            &emoji,
-            role,
-            mentioned,
-            hits,
-            &mut features,
-        );
+        learned::features(&reading, hits, &mut features);
         // A word that cancels the complaint rules outright (their `unless`: praise, a
         // content customer, someone speaking for the company) speaks against the
         // model's complaint too ("sound is amazing. Great service too!"). On twelve
@@ -1376,10 +1358,6 @@ impl RuleSet {
         // One phrase at a time: its hits, sorted by part and start.
         for hits in parts.chunk_by(|a, b| a.phrase == b.phrase) {
             let phrase = &self.phrases[hits[0].phrase as usize];
-            // Without a hit of its last part no hit of its first one completes it.
-            if hits.last().is_some_and(|last| last.part + 1 < phrase.parts) {
-                continue;
-            }
             for first in hits.iter().filter(|hit| hit.part == 0) {
                 let mut end = first.end;
                 let mut complete = true;

@@ -496,18 +496,31 @@ fn folded_place(folded: &Normalized, original: usize) -> usize {
     at
 }
 
+/// What the model reads of one post, besides what the rules found in it.
+#[derive(Debug, Clone, Copy)]
+pub struct Reading<'a> {
+    /// The folded text (`crate::normalize`).
+    pub folded: &'a str,
+    /// Folded ranges to read as the company's placeholders, in order, not overlapping.
+    pub placeholders: &'a [(usize, usize, Placeholder)],
+    /// The emoji folding dropped, at their folded places ([`emoji_of`]).
+    pub emoji: &'a [(usize, &'a str)],
+    pub role: AccountRole,
+    /// Whether the post mentions the company.
+    pub mentioned: bool,
+}
+
 /// The features of one post, in reading order, into `sink`: its words, pairs of
-/// words and pieces from the folded text, then its `emoji` ([`emoji_of`]), the
-/// author's role, and what the rules `found` (each rule id and category once).
-pub fn features(
-    folded: &str,
-    placeholders: &[(usize, usize, Placeholder)],
-    emoji: &[(usize, &str)],
-    role: AccountRole,
-    mentioned: bool,
-    found: &[Hit],
-    sink: &mut impl FeatureSink,
-) {
+/// words and pieces from the folded text, then its emoji, the author's role, and
+/// what the rules `found` (each rule id and category once).
+pub fn features(post: &Reading, found: &[Hit], sink: &mut impl FeatureSink) {
+    let &Reading {
+        folded,
+        placeholders,
+        emoji,
+        role,
+        mentioned,
+    } = post;
     let words = words(folded, placeholders);
     let mut buffer = PieceBuffer::default();
     let mut previous: Option<(u64, &Word)> = None;
@@ -1272,7 +1285,14 @@ mod tests {
             features: &mut out,
             names: &mut names,
         };
-        features(text, placeholders, &[], role, mentioned, &[], &mut capture);
+        let post = Reading {
+            folded: text,
+            placeholders,
+            emoji: &[],
+            role,
+            mentioned,
+        };
+        features(&post, &[], &mut capture);
         (out, names)
     }
 
@@ -1452,9 +1472,16 @@ mod tests {
             let emoji = [(text.len() - 1, "😂"), (text.len() - 1, "🫠"), (0, "🔥")];
             for (placeholders, role) in readings.iter().flat_map(|p| roles.map(|r| (p, r))) {
                 let mut captured = Vec::new();
-                features(text, placeholders, &emoji, role, true, &[], &mut captured);
+                let post = Reading {
+                    folded: text,
+                    placeholders,
+                    emoji: &emoji,
+                    role,
+                    mentioned: true,
+                };
+                features(&post, &[], &mut captured);
                 let mut logits = Logits::new(&model);
-                features(text, placeholders, &emoji, role, true, &[], &mut logits);
+                features(&post, &[], &mut logits);
                 let fast = logits.sums.map(sigmoid);
                 let slow = model.probabilities(&captured);
                 for slot in 0..N {
@@ -1515,7 +1542,14 @@ mod tests {
     /// The features of a public post that mentions the company, with what the rules
     /// `found` in it.
     fn public_features(text: &str, found: &[Hit], sink: &mut impl FeatureSink) {
-        features(text, &[], &[], AccountRole::Public, true, found, sink);
+        let post = Reading {
+            folded: text,
+            placeholders: &[],
+            emoji: &[],
+            role: AccountRole::Public,
+            mentioned: true,
+        };
+        features(&post, found, sink);
     }
 
     #[test]

@@ -1508,8 +1508,10 @@ pub fn find_pricing_leaks(
             && (talk_near(text, &price, talk, &segments)
                 || states_list(&price)
                 || catalogue.get(product.product_index).is_some_and(|entry| {
-                    sold_per_unit_of(entry, text, &price)
-                        || monthly_subscription_price(entry, text, &price, &segments)
+                    quoted_unit(text, &price).is_some_and(|unit| {
+                        sold_per_unit_of(entry, &unit)
+                            || monthly_subscription_price(entry, &unit, text, &price, &segments)
+                    })
                 }))
         {
             // "Bug in productie: de lease toonde €64,90 p/m": a subscription or lease
@@ -1611,16 +1613,19 @@ static SOLD_PER: LazyLock<[(&[&str], Regex); 7]> = LazyLock::new(|| {
     ]
 });
 
-/// Whether the unit `price` is quoted in is the one `entry`'s name says it is sold
-/// by: "Grachtkamer voor €79 per nacht", "minuuttarief op 4 cent per minuut".
-fn sold_per_unit_of(entry: &Product, text: &str, price: &PriceMention) -> bool {
+/// The unit `price` is quoted in ([`QUOTED_UNIT`]), lowercased.
+fn quoted_unit(text: &str, price: &PriceMention) -> Option<String> {
     let after = window_after(text, price.end, 24, text.len());
-    let Some(found) = QUOTED_UNIT.captures(after) else {
-        return false;
-    };
-    let unit = found["unit"].to_lowercase();
+    QUOTED_UNIT
+        .captures(after)
+        .map(|found| found["unit"].to_lowercase())
+}
+
+/// Whether the `unit` a price is quoted in is the one `entry`'s name says it is sold
+/// by: "Grachtkamer voor €79 per nacht", "minuuttarief op 4 cent per minuut".
+fn sold_per_unit_of(entry: &Product, unit: &str) -> bool {
     SOLD_PER.iter().any(|(units, name_words)| {
-        units.contains(&unit.as_str())
+        units.contains(&unit)
             && std::iter::once(&entry.name)
                 .chain(&entry.aliases)
                 .any(|name| name_words.is_match(name))
@@ -1643,27 +1648,24 @@ static YEARLY_OR_WORKED_OUT: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 
-/// Whether a monthly `price` is the price a subscription product is listed at: the
-/// product's name says it is a subscription (`Elite plan`, `Plus lidmaatschap`) or it
-/// is listed under €100 (nobody leases a thing that cheap: its monthly price is a
-/// subscription's, where a laptop's is a lease), and nothing makes the amount a year's
-/// price spread over months: no year's price or working-out in its sentence, and
-/// twelve times the amount is not the list price (`€9,92 per maand` for a €119 year).
+/// Below this list price a product sold per month is a subscription: nobody leases a
+/// thing that cheap (a laptop's monthly price is a lease).
 const CHEAP_ENOUGH_FOR_A_SUBSCRIPTION: f64 = 100.0;
 
+/// Whether a `price` quoted per `unit` is the monthly price a subscription product is
+/// listed at: the product's name says it is a subscription (`Elite plan`, `Plus
+/// lidmaatschap`) or it is listed under [`CHEAP_ENOUGH_FOR_A_SUBSCRIPTION`], and
+/// nothing makes the amount a year's price spread over months: no year's price or
+/// working-out in its sentence, and twelve times the amount is not the list price
+/// (`€9,92 per maand` for a €119 year).
 fn monthly_subscription_price(
     entry: &Product,
+    unit: &str,
     text: &str,
     price: &PriceMention,
     segments: &Segments,
 ) -> bool {
-    let after = window_after(text, price.end, 24, text.len());
-    let per_month = QUOTED_UNIT.captures(after).is_some_and(|found| {
-        matches!(
-            found["unit"].to_lowercase().as_str(),
-            "maand" | "mnd" | "month" | "mo"
-        )
-    });
+    let per_month = matches!(unit, "maand" | "mnd" | "month" | "mo");
     let subscription = entry.list_price < CHEAP_ENOUGH_FOR_A_SUBSCRIPTION
         || std::iter::once(&entry.name)
             .chain(&entry.aliases)
