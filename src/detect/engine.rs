@@ -2615,6 +2615,44 @@ about_company = "post"
     }
 
     #[test]
+    fn the_company_announcing_its_own_recall_or_accident_is_a_crisis() {
+        let profile = Profile::parse(include_str!("../../../shared/eval/profile.yaml")).unwrap();
+        let rules =
+            RuleSet::build(crate::detect::rules::load_packs(&[]).unwrap(), profile).unwrap();
+        let corporate = |text: &str| rules_fired(&rules, "@zephyr_nl", text);
+        let recall = "Veiligheidswaarschuwing: wij roepen de Aura Buds 2 lader (batch 24-11) terug \
+                      vanwege kans op oververhitting. Breng hem terug, je krijgt je geld terug.";
+        assert!(corporate(recall).contains(&"crisis.own_recall_named"));
+        assert!(
+            corporate(
+                "We regret the accident this morning in which a cyclist was injured by one of \
+                 our delivery vans. We are cooperating with the police investigation."
+            )
+            .contains(&"crisis.own_accident")
+        );
+        // Not ours: another brand's recall, a check-up reminder, a fire drill.
+        for calm in [
+            "Goed om te weten: onze laders vallen NIET onder de terugroepactie van een ander \
+             merk, je kunt ze veilig blijven gebruiken.",
+            "Tijd voor je recall? Plan je controle in de app, dan krijg je een herinnering.",
+            "Vandaag de jaarlijkse ontruimingsoefening: bij een brand weet iedereen waar het \
+             ziekenhuis en de uitgang zijn.",
+        ] {
+            let fired = corporate(calm);
+            assert!(
+                !fired.iter().any(|rule| rule.starts_with("crisis.")),
+                "{calm}: {fired:?}"
+            );
+        }
+        // The same recall from a public account is the public rule's, not this one.
+        assert!(
+            !rules_fired(&rules, "@someone", recall)
+                .iter()
+                .any(|rule| rule.starts_with("crisis.own_"))
+        );
+    }
+
+    #[test]
     fn a_service_number_is_no_personal_data() {
         let profile = Profile::parse(include_str!("../../../shared/eval/profile.yaml")).unwrap();
         let rules =
