@@ -273,6 +273,8 @@ pub struct RuleSet {
     lexicon_ids: Vec<&'static str>,
     /// For each rule id with `yields_to`, the ids it yields to.
     yields: HashMap<&'static str, Vec<&'static str>>,
+    /// The rules the learned model may not overrule (`judged = false`).
+    unjudged: Vec<&'static str>,
     rule_mentions: Vec<RuleMentions>,
     /// Per rule, its negation group (`NO_NEGATIONS` when its pack has none).
     negation_groups: Vec<u32>,
@@ -773,6 +775,11 @@ impl RuleSet {
             pattern_targets: table.targets,
             phrases: table.phrases,
             lexicon_ids: lexicon.iter().map(|rule| intern(&rule.id)).collect(),
+            unjudged: lexicon
+                .iter()
+                .filter(|rule| !rule.judged)
+                .map(|rule| intern(&rule.id))
+                .collect(),
             yields: lexicon
                 .iter()
                 .filter(|rule| !rule.yields_to.is_empty())
@@ -1193,10 +1200,11 @@ impl RuleSet {
         let probabilities = logits.probabilities();
         // Where the model is sure a post is not a complaint, or the judge gives a
         // category less than its bar, the rules' findings of it are dropped
-        // (`TextModel::vetoes`).
+        // (`TextModel::vetoes`), except those of a rule marked `judged = false`.
         if !hits.is_empty() {
             hits.retain(|hit| {
-                let veto = model.vetoes(hit.category, &probabilities);
+                let veto = model.vetoes(hit.category, &probabilities)
+                    && !self.unjudged.contains(&hit.rule);
                 if veto {
                     vetoed.push((hit.rule, hit.category));
                 }

@@ -29,6 +29,7 @@
 //!                                      # a neighbouring sentence; "post": anywhere in the post)
 //! roles = ["public"]                   # only for these account roles (default: all)
 //! yields_to = ["crisis.data_breach"]   # when one of these rules fires on the post, this one's findings go
+//! judged = false                       # the learned model may not overrule its findings (default: true)
 //! ```
 //!
 //! # Words
@@ -208,6 +209,12 @@ struct RawRule {
     roles: Vec<String>,
     #[serde(default)]
     yields_to: Vec<String>,
+    #[serde(default = "judged_by_default")]
+    judged: bool,
+}
+
+fn judged_by_default() -> bool {
+    true
 }
 
 /// Where a company mention must be for a rule with `about_company`.
@@ -252,6 +259,10 @@ pub struct LexiconRule {
     pub roles: Vec<AccountRole>,
     /// Ids of rules that, when they fire on the post, cancel this rule's findings.
     pub yields_to: Vec<String>,
+    /// Whether the learned model may overrule this rule's findings
+    /// (`TextModel::vetoes`). A rule whose posts are too rare in the labelled sets for
+    /// the judge to have learned them is better left unjudged.
+    pub judged: bool,
     /// Where it was defined, for explanations: `file:line`.
     pub origin: String,
 }
@@ -592,6 +603,7 @@ fn parse_pack_file(name: &str, text: &str) -> Result<ParsedPack, Vec<String>> {
             about_company,
             roles,
             yields_to: raw.yields_to,
+            judged: raw.judged,
             origin,
         });
     }
@@ -739,8 +751,11 @@ id = "b"
 category = "leak.financial"
 weight = 60
 terms = ["winstwaarschuwing"]
+judged = false
 "#;
         let rules = parse_pack("s.toml", pack).unwrap();
+        assert!(rules[0].judged, "judged unless said otherwise");
+        assert!(!rules[1].judged);
         assert_eq!(rules[0].terms, ["ontslag*", "layoffs"]);
         assert_eq!(rules[0].yields_to, ["b", "leak.pricing"]);
         assert_eq!(rules[0].requires, ["nog geheim", "ssst", "$company"]);
