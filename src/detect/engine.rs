@@ -1214,8 +1214,10 @@ impl RuleSet {
         if !model.reaches_threshold(&probabilities) {
             return;
         }
+        // The finder's opinions read the words alone (it has no weight for what the
+        // rules found), so the second pass leaves the `f:` features out.
         let mut features = Vec::new();
-        learned::features(&reading, hits, &mut features);
+        learned::features(&reading, &[], &mut features);
         // A word that cancels the complaint rules outright (their `unless`: praise, a
         // content customer, someone speaking for the company) speaks against the
         // model's complaint too ("sound is amazing. Great service too!"). On twelve
