@@ -1622,14 +1622,31 @@ fn quoted_unit(text: &str, price: &PriceMention) -> Option<String> {
 }
 
 /// Whether the `unit` a price is quoted in is the one `entry`'s name says it is sold
-/// by: "Grachtkamer voor €79 per nacht", "minuuttarief op 4 cent per minuut".
+/// by: "Grachtkamer voor €79 per nacht", "minuuttarief op 4 cent per minuut", and any
+/// unit the name spells out ("CryoForm vetbevriezing (per zone)" at "€99 per zone").
 fn sold_per_unit_of(entry: &Product, unit: &str) -> bool {
+    let mut names = std::iter::once(&entry.name).chain(&entry.aliases);
     SOLD_PER.iter().any(|(units, name_words)| {
         units.contains(&unit)
             && std::iter::once(&entry.name)
                 .chain(&entry.aliases)
                 .any(|name| name_words.is_match(name))
-    })
+    }) || names.any(|name| names_unit(name, unit))
+}
+
+/// Whether `name` says it is priced per `unit` (lowercase): "per zone", "/zone".
+fn names_unit(name: &str, unit: &str) -> bool {
+    let name = name.to_lowercase();
+    let words: Vec<&str> = name
+        .split(|c: char| !c.is_alphanumeric() && c != '/')
+        .filter(|word| !word.is_empty())
+        .collect();
+    words
+        .windows(2)
+        .any(|pair| pair[0] == "per" && pair[1] == unit)
+        || words
+            .iter()
+            .any(|word| word.strip_prefix('/') == Some(unit))
 }
 
 /// A subscription or membership by its name.
@@ -2546,5 +2563,13 @@ mod tests {
         find_pricing_leaks(text, &products, &talk, &[], &[], 0.5, &mut out);
         assert_eq!(out.len(), 1);
         assert_eq!(out[0].rule, RULE_BELOW_LIST);
+    }
+
+    #[test]
+    fn a_unit_spelled_in_the_name_is_the_unit_it_is_sold_by() {
+        assert!(names_unit("CryoForm vetbevriezing (per zone)", "zone"));
+        assert!(names_unit("Reefer Plug-in /dag", "dag"));
+        assert!(!names_unit("CryoForm vetbevriezing (per zone)", "tand"));
+        assert!(!names_unit("Superzone 300", "zone"));
     }
 }
