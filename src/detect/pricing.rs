@@ -1625,13 +1625,10 @@ fn quoted_unit(text: &str, price: &PriceMention) -> Option<String> {
 /// by: "Grachtkamer voor €79 per nacht", "minuuttarief op 4 cent per minuut", and any
 /// unit the name spells out ("CryoForm vetbevriezing (per zone)" at "€99 per zone").
 fn sold_per_unit_of(entry: &Product, unit: &str) -> bool {
-    let mut names = std::iter::once(&entry.name).chain(&entry.aliases);
+    let names = || std::iter::once(&entry.name).chain(&entry.aliases);
     SOLD_PER.iter().any(|(units, name_words)| {
-        units.contains(&unit)
-            && std::iter::once(&entry.name)
-                .chain(&entry.aliases)
-                .any(|name| name_words.is_match(name))
-    }) || names.any(|name| names_unit(name, unit))
+        units.contains(&unit) && names().any(|name| name_words.is_match(name))
+    }) || names().any(|name| names_unit(name, unit))
 }
 
 /// Whether `name` says it is priced per `unit` (lowercase): "per zone", "/zone".
