@@ -572,6 +572,15 @@ static ACCESSORY: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 
+/// The shop's basket the product sits in (`staat in mn winkelmandje voor 17,90`): a
+/// `mand` that holds the order, not one sold with the product.
+fn is_shopping_basket(word: &str) -> bool {
+    let word = word.to_lowercase();
+    ["winkelmand", "boodschappenmand"]
+        .iter()
+        .any(|basket| word.starts_with(basket))
+}
+
 /// Links an accessory to the product named right after it: `de wandbeugel voor de`.
 static ACCESSORY_LINK: LazyLock<Regex> = LazyLock::new(|| {
     re(
@@ -1363,7 +1372,7 @@ fn about_something_else(
         .unwrap_or(gap);
     if ACCESSORY
         .find_iter(contents_skipped)
-        .any(|word| !own_kind(word.as_str()))
+        .any(|word| !own_kind(word.as_str()) && !is_shopping_basket(word.as_str()))
         || names_competitor(text, gap, products)
         || COMPARED.is_match(gap)
     {
@@ -2369,6 +2378,9 @@ mod tests {
             ("De wandbeugel voor de Vista 65 kost maar €39", NONE),
             ("Vista 65 beugel €39", NONE),
             ("Aura Buds 2: €9 voor de hoesjes", NONE),
+            // the shop's basket is no accessory; a basket bought for the product is
+            ("Vista 55 staat in mijn winkelmandje voor €149", BELOW),
+            ("Vista 55 met fietsmand voor €149", NONE),
             (
                 "Sold my four-year-old Vista 55 on Marktplaats for €450",
                 NONE,
