@@ -1298,7 +1298,18 @@ fn jwt(text: &str, span: Range<usize>) -> Option<Range<usize>> {
 /// out (`"sub": "1234567890"`, jwt.io's example) or the textbook person `John Doe`.
 fn is_sample_claims(payload: &str) -> bool {
     let lowered = payload.to_lowercase();
-    longest_sequence(payload) >= 6
+    // Only the subject is counted out: a timestamp (`"iat": 1781234567`) runs digits
+    // in order by chance.
+    let counted_subject = serde_json::from_str::<serde_json::Value>(payload)
+        .ok()
+        .and_then(|claims| {
+            claims
+                .get("sub")
+                .and_then(serde_json::Value::as_str)
+                .map(|subject| longest_sequence(subject) >= 6)
+        })
+        .unwrap_or(false);
+    counted_subject
         || ["john doe", "jane doe"]
             .iter()
             .any(|name| lowered.contains(name))
@@ -1698,6 +1709,17 @@ fn generic_secret(text: &str, span: Range<usize>) -> Option<Range<usize>> {
         .iter()
         .any(|word| word.contains("public") || word.contains("publishable"));
     if public || value.starts_with("pk_") {
+        return None;
+    }
+    // A documentation sample JSON Web Token (jwt.io's) after `token:` or `Bearer` is no
+    // more a secret than it is alone; a token cut short stays a secret.
+    let sample_jwt = value.starts_with("eyJ")
+        && value
+            .split('.')
+            .nth(1)
+            .and_then(base64url_decode)
+            .is_some_and(|payload| is_sample_claims(&String::from_utf8_lossy(&payload)));
+    if sample_jwt {
         return None;
     }
     let hex = value.bytes().all(|b| b.is_ascii_hexdigit());
@@ -2167,6 +2189,14 @@ mod tests {
             random_chars(URLSAFE, 43, 80)
         );
         add(format!("debug pls: {jwt} expired?"), "secret.jwt", jwt);
+        // an issue time that runs digits in order (`1781234567`) is no sample token
+        let jwt = format!(
+            "{}.{}.{}",
+            base64url(br#"{"alg":"HS256","typ":"JWT"}"#),
+            base64url(br#"{"sub":"usr_4883430","iat":1781234567}"#),
+            random_chars(URLSAFE, 43, 81)
+        );
+        add(format!("401 op deze: {jwt}"), "secret.jwt", jwt);
         for (url, rule, password) in [
             (
                 "postgres://shop_admin:Vtgf90!wiqtb@db01.local:5432/orders",
@@ -2551,6 +2581,8 @@ mod tests {
             "wifi op terras en binnen / buiten 24/7 beschikbaar".to_owned(),
             // jwt.io's sample token: subject 1234567890, John Doe
             "the docs just use eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c".to_owned(),
+            // ... and after a `token:` name, where the generic key rule reads it too
+            "the classic example token: eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c".to_owned(),
         ];
         for text in cases {
             let found = secrets(&text);
