@@ -575,10 +575,10 @@ static ACCESSORY: LazyLock<Regex> = LazyLock::new(|| {
 /// The shop's basket the product sits in (`staat in mn winkelmandje voor 17,90`): a
 /// `mand` that holds the order, not one sold with the product.
 fn is_shopping_basket(word: &str) -> bool {
-    let word = word.to_lowercase();
-    ["winkelmand", "boodschappenmand"]
-        .iter()
-        .any(|basket| word.starts_with(basket))
+    ["winkelmand", "boodschappenmand"].iter().any(|basket| {
+        word.get(..basket.len())
+            .is_some_and(|start| start.eq_ignore_ascii_case(basket))
+    })
 }
 
 /// Links an accessory to the product named right after it: `de wandbeugel voor de`.
