@@ -217,7 +217,8 @@ pub struct PriceFlags {
     /// is sold per person.)
     pub per_unit: bool,
     /// Another kind of amount: refund, voucher, trade-in, revenue, loss, damage,
-    /// budget, salary, purchase or cost price, a bid, money raised.
+    /// budget, salary, purchase or cost price, a bid, money raised, and a coin as a
+    /// measure of size (`a blister the size of a 2 euro coin`, `zo groot als een euro`).
     pub other_amount: bool,
     /// No currency was written: cents notation after a price cue (`voor 17,90`) or
     /// `cent`. The amount counts in the currency of the product it is tied to.
@@ -547,7 +548,7 @@ static LOWER_BOUND_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 static OTHER_AMOUNT: LazyLock<Regex> = LazyLock::new(|| {
-    re(&r"(?i)(?-u:\b)(?:terugbetaling\p{L}*|terugbetaald|terugstorting|teruggestort|refund\p{L}*|restitutie|compensatie|compensation|\p{L}*vergoeding|tegoed\p{L}*|vouchers?|waardebon\p{L}*|cadeaubon\p{L}*|cadeaukaart\p{L}*|gift\s?cards?|coupons?|inruil\p{L}*|trade-?in|restwaarde|residual\s+value|afkoop\p{L}*|buy-?out|omzet|revenue|turnover|verlies|loss|losses|schade|damages?|winst|profit|marge|margin|opgehaald|raised|gedoneerd|donated|donati\p{L}*|salaris|salary|loon|bonus|boete|penalty|budget|inleg|aandeel\p{L}*|koers|share\s+price|bod|bid|geboden|inkoopprijs|kostprijs|cost\s+price|purchase\s+price|wholesale|groothandelsprijs|\p{L}*subsidie\p{L}*|subsid(?:y|ies)|grants?|teruggave|aanbetaling|down\s+payment|COPAY|t\.?w\.?v\.?|ter\s+waarde\s+van|covered|reimbursed|vergoed|vergoedt|vergoedde)(?-u:\b)"
+    re(&r"(?i)(?-u:\b)(?:terugbetaling\p{L}*|terugbetaald|terugstorting|teruggestort|refund\p{L}*|restitutie|compensatie|compensation|\p{L}*vergoeding|tegoed\p{L}*|vouchers?|waardebon\p{L}*|cadeaubon\p{L}*|cadeaukaart\p{L}*|gift\s?cards?|coupons?|inruil\p{L}*|trade-?in|restwaarde|residual\s+value|afkoop\p{L}*|buy-?out|omzet|revenue|turnover|verlies|loss|losses|schade|damages?|winst|profit|marge|margin|opgehaald|raised|gedoneerd|donated|donati\p{L}*|salaris|salary|loon|bonus|boete|penalty|budget|inleg|aandeel\p{L}*|koers|share\s+price|bod|bid|geboden|inkoopprijs|kostprijs|cost\s+price|purchase\s+price|wholesale|groothandelsprijs|\p{L}*subsidie\p{L}*|subsid(?:y|ies)|grants?|teruggave|aanbetaling|down\s+payment|COPAY|t\.?w\.?v\.?|ter\s+waarde\s+van|covered|reimbursed|vergoed|vergoedt|vergoedde|munt|muntje|muntjes|muntstuk\p{L}*|coins?|size\s+of|groot\s+als|grootte\s+van|as\s+big\s+as)(?-u:\b)"
         .replace("COPAY", COPAY))
 });
 
@@ -1664,10 +1665,11 @@ static SUBSCRIPTION_NAME: LazyLock<Regex> = LazyLock::new(|| {
 
 /// A year's price, or a monthly amount worked out from one, in the same sentence:
 /// `€14.95 a month, or €179 for the year`, `omgerekend €5,33 per maand`, `jaarlijks
-/// gefactureerd`, `Jaarabonnement`.
+/// gefactureerd`, `Jaarabonnement`; the price paid in instalments (`in 24 termijnen`,
+/// `nu ook per maand te betalen`) or net of an allowance (`na kinderopvangtoeslag`).
 static YEARLY_OR_WORKED_OUT: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)(?:per|a|an|each|every|the|/|p/?)\s*(?:jaar|year|yr|jr)(?-u:\b)|jaarlijks|yearly|annual|jaar\p{L}*abonnement|jaarabo|omgerekend|omrekent|works?\s+out|komt\s+neer\s+op|effectively|effectief|so\s+about|dus\s+(?:ongeveer|zo'?n)",
+        r"(?i)(?:per|a|an|each|every|the|/|p/?)\s*(?:jaar|year|yr|jr)(?-u:\b)|jaarlijks|yearly|annual|jaar\p{L}*abonnement|jaarabo|omgerekend|omrekent|works?\s+out|komt\s+neer\s+op|effectively|effectief|so\s+about|dus\s+(?:ongeveer|zo'?n)|\p{L}*termijn\p{L}*|installments?|instalments?|afbetal\p{L}*|gespreid|spread|te\s+betalen|\p{L}*toeslag\p{L}*|netto|after\s+(?:tax|subsid\p{L}*)",
     )
 });
 
@@ -1675,9 +1677,17 @@ static YEARLY_OR_WORKED_OUT: LazyLock<Regex> = LazyLock::new(|| {
 /// thing that cheap (a laptop's monthly price is a lease).
 const CHEAP_ENOUGH_FOR_A_SUBSCRIPTION: f64 = 100.0;
 
+/// A lease or a payment plan spreads a product's price over this many months or more:
+/// a monthly amount that pays the list price back sooner is no lease of it (`Dedicated
+/// Rock 128 voor €44,90 per maand` for a server listed at €449 is its rent, a decimal off).
+/// Instalments over fewer months name their terms (`in 6 termijnen`), and stay periodic
+/// ([`YEARLY_OR_WORKED_OUT`]).
+const SHORTEST_LEASE_MONTHS: f64 = 20.0;
+
 /// Whether a `price` quoted per `unit` is the monthly price a subscription product is
 /// listed at: the product's name says it is a subscription (`Elite plan`, `Plus
-/// lidmaatschap`) or it is listed under [`CHEAP_ENOUGH_FOR_A_SUBSCRIPTION`], and
+/// lidmaatschap`), it is listed under [`CHEAP_ENOUGH_FOR_A_SUBSCRIPTION`], or the
+/// amount would pay the list price back within [`SHORTEST_LEASE_MONTHS`]; and
 /// nothing makes the amount a year's price spread over months: no year's price or
 /// working-out in its sentence, and twelve times the amount is not the list price
 /// (`€9,92 per maand` for a €119 year).
@@ -1690,6 +1700,7 @@ fn monthly_subscription_price(
 ) -> bool {
     let per_month = matches!(unit, "maand" | "mnd" | "month" | "mo");
     let subscription = entry.list_price < CHEAP_ENOUGH_FOR_A_SUBSCRIPTION
+        || price.amount * SHORTEST_LEASE_MONTHS >= entry.list_price
         || std::iter::once(&entry.name)
             .chain(&entry.aliases)
             .any(|name| SUBSCRIPTION_NAME.is_match(name));
@@ -2255,7 +2266,11 @@ mod tests {
                 "Basis Budget at €39 a month on the site. Last week it was 134",
                 BELOW,
             ),
-            ("Basis Budget at €39 a month on the site", NONE),
+            // A monthly amount that would pay the list price back within 20 months is
+            // the product's own monthly price; a smaller one may be a lease of it.
+            ("Basis Budget at €39 a month on the site", BELOW),
+            ("Basis Budget at €5 a month on the site", NONE),
+            ("Basis Budget at €39 a month in 6 termijnen", NONE),
             (
                 "Basis Budget staat op €39 per maand. Normaal is dat 134,50!",
                 BELOW,
