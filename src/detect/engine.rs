@@ -1230,8 +1230,15 @@ impl RuleSet {
                     _ => false,
                 })
         };
+        // A disclosure by the public is about the company only where it names it: news
+        // of another firm's layoffs or merger is no leak of ours.
+        let about_us = |category: Category| {
+            mentioned
+                || (category.is_leak()
+                    && (role != AccountRole::Public || category != Category::LeakFinancial))
+        };
         let opinions = model.opinions(&features, |category| {
-            (category.is_leak() || mentioned)
+            about_us(category)
                 && !hits.iter().any(|hit| hit.category == category)
                 && !ruled_out(category)
         });
@@ -1338,6 +1345,24 @@ impl RuleSet {
                 }
             }
         });
+        // The words of a catalogue product's name are the product's, not the post's:
+        // "your DDoS Schild did nothing" is no attack, "Storingsvrij Pakket" no outage.
+        let products: Vec<(usize, usize)> = literals
+            .iter()
+            .filter(|literal| matches!(literal.target, Target::Product { .. }))
+            .map(|literal| (literal.start, literal.end))
+            .collect();
+        if !products.is_empty() {
+            let outside = |start: usize, end: usize| {
+                !products
+                    .iter()
+                    .any(|&(from, to)| from <= start && end <= to)
+            };
+            literals.retain(|literal| {
+                !literal.target.is_lexicon_word() || outside(literal.start, literal.end)
+            });
+            phrase_parts.retain(|part| outside(part.start, part.end));
+        }
         let names = Names::find(folded);
         if !names.is_empty() {
             literals.retain(|literal| {
@@ -2591,6 +2616,22 @@ about_company = "post"
             !rules_of("the prenupsy show €149 instead of €1499, oops")
                 .contains(&"pricing.below_list")
         );
+    }
+
+    #[test]
+    fn the_words_of_a_product_name_are_the_product_not_the_post() {
+        let plain = Profile::parse(include_str!("../../../shared/eval/profile.yaml")).unwrap();
+        let mut profile = plain.clone();
+        profile.products[0].aliases.push("DDoS Schild".into());
+        let build = |profile: Profile| {
+            RuleSet::build(crate::detect::rules::load_packs(&[]).unwrap(), profile).unwrap()
+        };
+        let (plain, rules) = (build(plain), build(profile));
+        let text = "Zephyr heeft een ddos-aanval gehad";
+        assert!(rules_fired(&rules, "@someone", text).contains(&"crisis.data_breach"));
+        let product = "Your DDoS Schild from Zephyr did nothing for me, seriously";
+        assert!(rules_fired(&plain, "@someone", product).contains(&"crisis.data_breach"));
+        assert!(!rules_fired(&rules, "@someone", product).contains(&"crisis.data_breach"));
     }
 
     #[test]
