@@ -1590,7 +1590,7 @@ pub fn find_pricing_leaks(
 
 /// The unit a price is quoted in, right after it: `per nacht`, `/night`, `per minuut`.
 static QUOTED_UNIT: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(?i)^\s*(?:(?:per|a|an|each|every|elke|iedere)\s+|/\s*)(?P<unit>\p{L}+)")
+    re(r"(?i)^\s*(?:(?:per|a|an|each|every|elke|iedere)\s+|p?/\s*)(?P<unit>\p{L}+[²2]?)")
 });
 
 /// Per unit a price may be quoted in, the words of a product name that say it is
@@ -1599,8 +1599,15 @@ static QUOTED_UNIT: LazyLock<Regex> = LazyLock::new(|| {
 /// No month here: a subscription's list price is as often yearly ("€14.95 a month, or
 /// €179 for the year"), and reading every monthly price as the product's own once
 /// flagged 16 of those for 6 finds; [`monthly_subscription_price`] decides a month.
-static SOLD_PER: LazyLock<[(&[&str], Regex); 7]> = LazyLock::new(|| {
+static SOLD_PER: LazyLock<[(&[&str], Regex); 8]> = LazyLock::new(|| {
     [
+        // floors, tiles and fabric by the square metre: "laminaat voor €2,79 per m²"
+        (
+            &["m²", "m2", "vierkante"][..],
+            re(
+                r"(?i)laminaat|laminate|parket|parquet|vloer|floor|tegel|tile|tapijt|carpet|vinyl|pvc|plavuis|linoleum|behang|wallpaper",
+            ),
+        ),
         (&["week", "wk"][..], re(r"(?i)week")),
         (
             &["jaar", "year", "yr", "jr"][..],
@@ -1698,7 +1705,7 @@ fn monthly_subscription_price(
     price: &PriceMention,
     segments: &Segments,
 ) -> bool {
-    let per_month = matches!(unit, "maand" | "mnd" | "month" | "mo");
+    let per_month = matches!(unit, "maand" | "mnd" | "month" | "mo" | "m");
     let subscription = entry.list_price < CHEAP_ENOUGH_FOR_A_SUBSCRIPTION
         || price.amount * SHORTEST_LEASE_MONTHS >= entry.list_price
         || std::iter::once(&entry.name)
@@ -2090,6 +2097,7 @@ mod tests {
         ("Elite-abonnement", 29.99),
         ("Jaarpas", 349.0),
         ("Weekpakket", 94.5),
+        ("Eiken parket", 39.95),
     ];
 
     /// Catalogue names longer than the mention, where a test needs them.
@@ -2270,6 +2278,10 @@ mod tests {
             // the product's own monthly price; a smaller one may be a lease of it.
             ("Basis Budget at €39 a month on the site", BELOW),
             ("Basis Budget at €5 a month on the site", NONE),
+            ("Basis Budget voor €39 p/m op de site", BELOW),
+            // Floors are sold by the square metre.
+            ("Eiken parket nu voor €3,99 per m²!", BELOW),
+            ("Eiken parket nu voor €34,99 per m²!", NONE),
             ("Basis Budget at €39 a month in 6 termijnen", NONE),
             (
                 "Basis Budget staat op €39 per maand. Normaal is dat 134,50!",
