@@ -1952,6 +1952,11 @@ fn attributed_elsewhere(post: &PostContext, term: u32, term_end: u32) -> bool {
     const AT: [&str; 5] = ["bij", "at", "of", "from", "van"];
     // Capitalised words after "of" that name a law, not an organisation.
     const LAWS: [&str; 4] = ["gdpr", "avg", "dsgvo", "rgpd"];
+    // Systems written in capitals, not organisations: "their API had an unauthenticated
+    // endpoint" is the company's API.
+    const SYSTEMS: [&str; 11] = [
+        "api", "apis", "app", "vpn", "it", "ict", "crm", "erp", "cms", "sso", "cdn",
+    ];
     const HAD: [&str; 7] = ["had", "heeft", "has", "suffered", "kreeg", "got", "hadden"];
     const PRONOUNS: [&str; 15] = [
         "they", "we", "you", "he", "she", "it", "i", "ze", "zij", "wij", "jullie", "hij", "ik",
@@ -1976,6 +1981,7 @@ fn attributed_elsewhere(post: &PostContext, term: u32, term_end: u32) -> bool {
         capitalised
             && !PRONOUNS.contains(&word(token))
             && !LAWS.contains(&word(token))
+            && !SYSTEMS.contains(&word(token))
             // not a mention of the company, nor a later word of one ("Lumen Energie")
             && !post.mentions.iter().any(|mention| {
                 mention.kind.includes(MentionKinds::COMPANY)
@@ -2277,6 +2283,9 @@ terms = ["clowns"]
                 &[],
             ),
             ("Spark Mobiel had a data breach", &["c.breach"]),
+            ("Bosrijk had a data breach, glad I use Spark Mobiel", &[]),
+            // a system written in capitals is no other organisation
+            ("Spark Mobiel: their API had a data breach", &["c.breach"]),
             // the company's own phone number names it; so does "jullie" before a service
             (
                 "On hold at 020 555 0100 again, it cost me an hour",
