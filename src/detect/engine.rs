@@ -1345,30 +1345,26 @@ impl RuleSet {
                 }
             }
         });
-        // The words of a catalogue product's name are the product's, not the post's:
-        // "your DDoS Schild did nothing" is no attack, "Storingsvrij Pakket" no outage.
+        // Words inside a name are no words of the post: those of a catalogue product's
+        // name are the product's ("your DDoS Schild did nothing" is no attack), and so
+        // are those of e-mail addresses and @handles (`Names`).
         let products: Vec<(usize, usize)> = literals
             .iter()
             .filter(|literal| matches!(literal.target, Target::Product { .. }))
             .map(|literal| (literal.start, literal.end))
             .collect();
-        if !products.is_empty() {
+        let names = Names::find(folded);
+        if !products.is_empty() || !names.is_empty() {
             let outside = |start: usize, end: usize| {
-                !products
-                    .iter()
-                    .any(|&(from, to)| from <= start && end <= to)
+                names.outside(start, end)
+                    && !products
+                        .iter()
+                        .any(|&(from, to)| from <= start && end <= to)
             };
             literals.retain(|literal| {
                 !literal.target.is_lexicon_word() || outside(literal.start, literal.end)
             });
             phrase_parts.retain(|part| outside(part.start, part.end));
-        }
-        let names = Names::find(folded);
-        if !names.is_empty() {
-            literals.retain(|literal| {
-                !literal.target.is_lexicon_word() || names.outside(literal.start, literal.end)
-            });
-            phrase_parts.retain(|part| names.outside(part.start, part.end));
         }
         // A phrase whose parts were not all seen in order cannot be complete: its
         // hits are dropped before they are sorted and joined.

@@ -1590,7 +1590,7 @@ pub fn find_pricing_leaks(
 
 /// The unit a price is quoted in, right after it: `per nacht`, `/night`, `per minuut`.
 static QUOTED_UNIT: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(?i)^\s*(?:(?:per|a|an|each|every|elke|iedere)\s+|p?/\s*)(?P<unit>\p{L}+[²2]?)")
+    re(r"(?i)^\s*(?:(?:per|a|an|each|every|elke|iedere)\s+|(?P<slash>p?/)\s*)(?P<unit>\p{L}+[²2]?)")
 });
 
 /// Per unit a price may be quoted in, the words of a product name that say it is
@@ -1630,12 +1630,18 @@ static SOLD_PER: LazyLock<[(&[&str], Regex); 8]> = LazyLock::new(|| {
     ]
 });
 
-/// The unit `price` is quoted in ([`QUOTED_UNIT`]), lowercased.
+/// The unit `price` is quoted in ([`QUOTED_UNIT`]), lowercased; `p/m` and `/m` are a
+/// month (`per m` stays a metre).
 fn quoted_unit(text: &str, price: &PriceMention) -> Option<String> {
     let after = window_after(text, price.end, 24, text.len());
-    QUOTED_UNIT
-        .captures(after)
-        .map(|found| found["unit"].to_lowercase())
+    QUOTED_UNIT.captures(after).map(|found| {
+        let unit = found["unit"].to_lowercase();
+        if found.name("slash").is_some() && unit == "m" {
+            "maand".to_owned()
+        } else {
+            unit
+        }
+    })
 }
 
 /// Whether the `unit` a price is quoted in is the one `entry`'s name says it is sold
@@ -1705,7 +1711,7 @@ fn monthly_subscription_price(
     price: &PriceMention,
     segments: &Segments,
 ) -> bool {
-    let per_month = matches!(unit, "maand" | "mnd" | "month" | "mo" | "m");
+    let per_month = matches!(unit, "maand" | "mnd" | "month" | "mo");
     let subscription = entry.list_price < CHEAP_ENOUGH_FOR_A_SUBSCRIPTION
         || price.amount * SHORTEST_LEASE_MONTHS >= entry.list_price
         || std::iter::once(&entry.name)

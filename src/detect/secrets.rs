@@ -1290,17 +1290,16 @@ fn jwt(text: &str, span: Range<usize>) -> Option<Range<usize>> {
     let header = String::from_utf8_lossy(&header);
     let header_ok = header.trim_start().starts_with('{') && header.contains("\"alg\"");
     let payload_ok = payload.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
-    (header_ok && payload_ok && !is_sample_claims(&String::from_utf8_lossy(&payload)))
-        .then_some(span)
+    (header_ok && payload_ok && !is_sample_claims(&payload)).then_some(span)
 }
 
 /// Claims of a documentation sample token, not of a real session: a subject counted
 /// out (`"sub": "1234567890"`, jwt.io's example) or the textbook person `John Doe`.
-fn is_sample_claims(payload: &str) -> bool {
-    let lowered = payload.to_lowercase();
+fn is_sample_claims(payload: &[u8]) -> bool {
+    let lowered = String::from_utf8_lossy(payload).to_lowercase();
     // Only the subject is counted out: a timestamp (`"iat": 1781234567`) runs digits
     // in order by chance.
-    let counted_subject = serde_json::from_str::<serde_json::Value>(payload)
+    let counted_subject = serde_json::from_slice::<serde_json::Value>(payload)
         .ok()
         .and_then(|claims| {
             claims
@@ -1718,7 +1717,7 @@ fn generic_secret(text: &str, span: Range<usize>) -> Option<Range<usize>> {
             .split('.')
             .nth(1)
             .and_then(base64url_decode)
-            .is_some_and(|payload| is_sample_claims(&String::from_utf8_lossy(&payload)));
+            .is_some_and(|payload| is_sample_claims(&payload));
     if sample_jwt {
         return None;
     }
