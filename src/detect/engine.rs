@@ -2412,6 +2412,16 @@ about_company = "post"
         crate::post::decode(json.to_string().as_bytes()).unwrap()
     }
 
+    /// The development profile (`../shared/eval/profile.yaml`).
+    fn dev_profile() -> Profile {
+        Profile::parse(include_str!("../../../shared/eval/profile.yaml")).unwrap()
+    }
+
+    /// The built-in packs with `profile`.
+    fn builtin_rules(profile: Profile) -> RuleSet {
+        RuleSet::build(crate::detect::rules::load_packs(&[]).unwrap(), profile).unwrap()
+    }
+
     fn rules_fired(rules: &RuleSet, handle: &str, text: &str) -> Vec<&'static str> {
         let post = post(handle, text);
         let mut fired: Vec<&'static str> = rules
@@ -2589,9 +2599,7 @@ about_company = "post"
 
     #[test]
     fn builtin_packs_build_with_the_development_profile() {
-        let profile = Profile::parse(include_str!("../../../shared/eval/profile.yaml")).unwrap();
-        let rules =
-            RuleSet::build(crate::detect::rules::load_packs(&[]).unwrap(), profile).unwrap();
+        let rules = builtin_rules(dev_profile());
         // Every embargo of the Q4/annual-results kind is results-like, product ones are not.
         assert_eq!(
             rules.embargo_results_like,
@@ -2601,14 +2609,11 @@ about_company = "post"
 
     #[test]
     fn the_company_own_initials_are_no_curse_and_a_plural_names_the_product() {
-        let plain = Profile::parse(include_str!("../../../shared/eval/profile.yaml")).unwrap();
+        let plain = dev_profile();
         let mut profile = plain.clone();
         profile.brands.push("KK Kamers".into());
         profile.products[0].aliases.push("prenup".into());
-        let build = |profile: Profile| {
-            RuleSet::build(crate::detect::rules::load_packs(&[]).unwrap(), profile).unwrap()
-        };
-        let (plain, rules) = (build(plain), build(profile));
+        let (plain, rules) = (builtin_rules(plain), builtin_rules(profile));
         let curse = "die kk zooi doet het weer niet";
         assert!(rules_fired(&plain, "@someone", curse).contains(&"abuse.cancer_curse"));
         assert!(!rules_fired(&rules, "@someone", curse).contains(&"abuse.cancer_curse"));
@@ -2625,13 +2630,10 @@ about_company = "post"
 
     #[test]
     fn the_words_of_a_product_name_are_the_product_not_the_post() {
-        let plain = Profile::parse(include_str!("../../../shared/eval/profile.yaml")).unwrap();
+        let plain = dev_profile();
         let mut profile = plain.clone();
         profile.products[0].aliases.push("DDoS Schild".into());
-        let build = |profile: Profile| {
-            RuleSet::build(crate::detect::rules::load_packs(&[]).unwrap(), profile).unwrap()
-        };
-        let (plain, rules) = (build(plain), build(profile));
+        let (plain, rules) = (builtin_rules(plain), builtin_rules(profile));
         let text = "Zephyr heeft een ddos-aanval gehad";
         assert!(rules_fired(&rules, "@someone", text).contains(&"crisis.data_breach"));
         let product = "Your DDoS Schild from Zephyr did nothing for me, seriously";
@@ -2641,9 +2643,7 @@ about_company = "post"
 
     #[test]
     fn a_price_in_full_width_digits_is_read_and_its_span_is_in_the_original_text() {
-        let profile = Profile::parse(include_str!("../../../shared/eval/profile.yaml")).unwrap();
-        let rules =
-            RuleSet::build(crate::detect::rules::load_packs(&[]).unwrap(), profile).unwrap();
+        let rules = builtin_rules(dev_profile());
         for (text, price) in [
             ("de Vista 55 staat online voor €１４９,- haha", "€１４９,-"),
             (
@@ -2672,9 +2672,7 @@ about_company = "post"
 
     #[test]
     fn the_company_announcing_its_own_recall_or_accident_is_a_crisis() {
-        let profile = Profile::parse(include_str!("../../../shared/eval/profile.yaml")).unwrap();
-        let rules =
-            RuleSet::build(crate::detect::rules::load_packs(&[]).unwrap(), profile).unwrap();
+        let rules = builtin_rules(dev_profile());
         let corporate = |text: &str| rules_fired(&rules, "@zephyr_nl", text);
         let recall = "Veiligheidswaarschuwing: wij roepen de Aura Buds 2 lader (batch 24-11) terug \
                       vanwege kans op oververhitting. Breng hem terug, je krijgt je geld terug.";
@@ -2710,9 +2708,7 @@ about_company = "post"
 
     #[test]
     fn a_service_number_is_no_personal_data() {
-        let profile = Profile::parse(include_str!("../../../shared/eval/profile.yaml")).unwrap();
-        let rules =
-            RuleSet::build(crate::detect::rules::load_packs(&[]).unwrap(), profile).unwrap();
+        let rules = builtin_rules(dev_profile());
         let rules_of = |text: &str| rules_fired(&rules, "@someone", text);
         for helpline in [
             "Gepest? Praat erover met de Kindertelefoon: 0800-0432 (gratis en anoniem)",
@@ -2725,14 +2721,12 @@ about_company = "post"
 
     #[test]
     fn an_embargoed_money_term_with_a_figure_beside_it_is_a_financial_leak() {
-        let mut profile =
-            Profile::parse(include_str!("../../../shared/eval/profile.yaml")).unwrap();
+        let mut profile = dev_profile();
         profile.embargoes.push(crate::profile::Embargo {
             terms: vec!["premie 2027".into(), "Nimbus 16".into()],
             until: "2027-01-01T00:00:00Z".parse().unwrap(),
         });
-        let rules =
-            RuleSet::build(crate::detect::rules::load_packs(&[]).unwrap(), profile).unwrap();
+        let rules = builtin_rules(profile);
         assert_eq!(rules.embargo_money_like[2], vec![true, false]);
         let categories = |text: &str| {
             let mut found: Vec<Category> = rules
@@ -2775,8 +2769,7 @@ about_company = "post"
     #[test]
     fn builtin_packs_cover_sectors_beyond_retail() {
         let profile = Profile::parse(PROFILE).unwrap();
-        let rules =
-            RuleSet::build(crate::detect::rules::load_packs(&[]).unwrap(), profile).unwrap();
+        let rules = builtin_rules(profile);
         // (handle, text, the category expected, or "" for a quiet post)
         let cases: &[(&str, &str, &str)] = &[
             (
