@@ -276,7 +276,8 @@ fn is_invisible(c: char) -> bool {
 /// A copy of a post for the structured detectors (secrets, personal data, prices), which
 /// read the original characters rather than the folded text: invisible format
 /// characters are removed (`shp\u{200B}at_…` is one token again), full-width letters,
-/// digits and signs become their ASCII forms (`６９９１８８８５４` is a number again)
+/// digits and signs become their ASCII forms (`６９９１８８８５４` is a number again),
+/// so do Unicode hyphens and dashes (`06‑11079406` is a phone number again)
 /// and an e-mail address written with spaces around its `@` and dots (`m . vandijk84
 /// @ ziggo . nl`) is closed up. Every byte of the copy knows the original character it
 /// came from, so spans map back exactly.
@@ -319,6 +320,12 @@ impl Compacted {
     }
 }
 
+/// A hyphen or dash other than ASCII's (the non-breaking hyphen of `06‑11079406`, the
+/// figure and en dashes, the minus sign), written `-` for the structured detectors.
+fn ascii_dash(c: char) -> Option<char> {
+    matches!(c, '\u{2010}'..='\u{2013}' | '\u{2212}').then_some('-')
+}
+
 /// The ASCII form of a full-width character (U+FF01–U+FF5E, and the ideographic
 /// space), which NFKC would give too.
 fn from_full_width(c: char) -> Option<char> {
@@ -333,7 +340,10 @@ fn from_full_width(c: char) -> Option<char> {
 /// common case: one scan over the bytes, no allocation for plain ASCII without a
 /// spaced `@`).
 pub fn compact_for_identifiers(text: &str) -> Option<Compacted> {
-    let has_hidden_or_wide = !text.is_ascii() && text.chars().any(is_hidden_or_wide);
+    let has_hidden_or_wide = !text.is_ascii()
+        && text
+            .chars()
+            .any(|c| is_hidden_or_wide(c) || ascii_dash(c).is_some());
     let has_spaced_at = text.contains(" @ ");
     if !has_hidden_or_wide && !has_spaced_at {
         return None;
@@ -355,7 +365,7 @@ pub fn compact_for_identifiers(text: &str) -> Option<Compacted> {
             continue;
         }
         let before = compacted.text.len();
-        match from_full_width(c) {
+        match from_full_width(c).or_else(|| ascii_dash(c)) {
             Some(ascii) => {
                 compacted.text.push(ascii);
                 let end = (offset + c.len_utf8()) as u32;
@@ -1052,6 +1062,9 @@ mod tests {
             // Full-width digits and letters: ASCII in the copy, whole characters back.
             ("bsn: ６９９１８８８５４!", "bsn: 699188854!", "699188854"),
             ("ＮＬ９１ABNA", "NL91ABNA", "NL91ABNA"),
+            // A non-breaking hyphen or an en dash: `-` in the copy.
+            ("bel 06\u{2011}11079406", "bel 06-11079406", "06-11079406"),
+            ("06\u{2013}1234 5678", "06-1234 5678", "06-1234"),
         ];
         for (input, expected, part) in cases {
             let compacted = compact_for_identifiers(input).expect("changed");
@@ -1061,7 +1074,7 @@ mod tests {
             let original: String = input[start..end]
                 .chars()
                 .filter(|c| !is_invisible(*c) && *c != ' ')
-                .map(|c| from_full_width(c).unwrap_or(c))
+                .map(|c| from_full_width(c).or_else(|| ascii_dash(c)).unwrap_or(c))
                 .collect();
             assert_eq!(original, part, "input {input:?}");
         }

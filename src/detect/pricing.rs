@@ -555,7 +555,7 @@ static OTHER_AMOUNT: LazyLock<Regex> = LazyLock::new(|| {
 /// Accessory words that are also what a catalogue sells, as stems in English and
 /// Dutch: a word with a stem of a group counts as the product's own kind when the
 /// product's name has any stem of that group (`pump` of a `warmtepomp`).
-const KIND_TRANSLATIONS: [&[&str]; 7] = [
+const KIND_TRANSLATIONS: [&[&str]; 8] = [
     &["pump", "pomp"],
     &["batter", "accu"],
     &["charger", "lader"],
@@ -563,6 +563,7 @@ const KIND_TRANSLATIONS: [&[&str]; 7] = [
     &["keyboard", "toetsenbord"],
     &["mouse", "muis"],
     &["saddle", "zadel"],
+    &["licence", "license", "licentie"],
 ];
 
 /// Accessories and parts: a price after them belongs to them, not to the product.
@@ -1654,9 +1655,17 @@ fn sold_per_unit_of(entry: &Product, unit: &str) -> bool {
     }) || names().any(|name| names_unit(name, unit))
 }
 
-/// Whether `name` says it is priced per `unit` (lowercase): "per zone", "/zone".
+/// Whether `name` says it is priced per `unit` (lowercase): "per zone", "/zone", or
+/// the unit is what the name sells ("Kredietcheck Plus" at "€1,25 per check"; not a
+/// bundle or a count of them: "Labelbundel 10" at "€5,95 per label").
 fn names_unit(name: &str, unit: &str) -> bool {
     let name = name.to_lowercase();
+    let bundle = name.contains(|c: char| c.is_ascii_digit())
+        || [
+            "bundel", "bundle", "pack", "pak", "set", "doos", "box", "strip",
+        ]
+        .iter()
+        .any(|word| name.contains(word));
     let words: Vec<&str> = name
         .split(|c: char| !c.is_alphanumeric() && c != '/')
         .filter(|word| !word.is_empty())
@@ -1664,9 +1673,10 @@ fn names_unit(name: &str, unit: &str) -> bool {
     words
         .windows(2)
         .any(|pair| pair[0] == "per" && pair[1] == unit)
-        || words
-            .iter()
-            .any(|word| word.strip_prefix('/') == Some(unit))
+        || words.iter().any(|word| {
+            word.strip_prefix('/') == Some(unit)
+                || (!bundle && unit.chars().count() >= 4 && word.ends_with(unit))
+        })
 }
 
 /// A subscription or membership by its name.
@@ -2613,5 +2623,8 @@ mod tests {
         assert!(names_unit("Reefer Plug-in /dag", "dag"));
         assert!(!names_unit("CryoForm vetbevriezing (per zone)", "tand"));
         assert!(!names_unit("Superzone 300", "zone"));
+        assert!(names_unit("Kredietcheck Plus", "check"));
+        assert!(!names_unit("Snelvink Labelbundel 10", "label"));
+        assert!(!names_unit("label bundle", "label"));
     }
 }

@@ -1071,8 +1071,11 @@ const COMMON_PASSWORDS: &[&str] = &[
     "letmein",
     "welcome",
     "welcome1",
+    "welcome123",
     "welkom",
     "welkom01",
+    "welkom1",
+    "welkom123",
     "admin",
     "admin123",
     "administrator",
@@ -1138,7 +1141,8 @@ fn has_password_shape(value: &str) -> bool {
         || lowered.contains("://")
         || lowered.starts_with("www.")
         || (value.contains('@') && value.contains('.'))
-        || value.starts_with(['#', '@', '$', '%', '('])
+        || value.starts_with(['$', '%', '('])
+        || is_tag_or_mention(value)
         || value.contains(['(', '['])
         || is_uuid(value)
         || is_file_name(&lowered);
@@ -1151,6 +1155,18 @@ fn has_password_shape(value: &str) -> bool {
     let has_lower = value.chars().any(char::is_lowercase);
     let has_symbol = value.chars().any(|c| !c.is_alphanumeric());
     has_letter && (has_digit || (has_symbol && has_upper && has_lower))
+}
+
+/// `@jan_dev` or `#wachtwoord123`: a mention or a hashtag, not a password; nor is the
+/// host after a URL's password (`password@localhost:5432/db`). A value that only starts
+/// with the sign (`@Sx2ObSdL1z$Y`) is one.
+fn is_tag_or_mention(value: &str) -> bool {
+    value.strip_prefix(['#', '@']).is_some_and(|rest| {
+        rest.contains([':', '/'])
+            || rest
+                .chars()
+                .all(|c| c.is_alphanumeric() || c == '_' || c == '.')
+    })
 }
 
 /// Whether a (lower-cased) value is a file name: `jaarplan-2026.pdf` is no password.
@@ -1718,7 +1734,12 @@ fn generic_secret(text: &str, span: Range<usize>) -> Option<Range<usize>> {
             .nth(1)
             .and_then(base64url_decode)
             .is_some_and(|payload| is_sample_claims(&payload));
-    if sample_jwt {
+    // A value that runs into a template's slot is part of the template:
+    // `Bearer eyJhbGciOiJIUzI1NiJ9.<payload>.<signature>`.
+    let into_slot = text[span.end..]
+        .trim_start_matches(['.', '-', '_'])
+        .starts_with(['<', '{']);
+    if sample_jwt || into_slot {
         return None;
     }
     let hex = value.bytes().all(|b| b.is_ascii_hexdigit());
@@ -2605,6 +2626,9 @@ mod tests {
                 "Tulp!8842bx",
             ),
             ("account ops-temp / pass Vx7!mQ2rTk", "Vx7!mQ2rTk"),
+            // a password may start with '@'; a mention may not be one
+            ("login: beheer / wachtwoord: @Sx2ObSdL1z$Y", "@Sx2ObSdL1z$Y"),
+            ("wachtwoord vergeten? vraag het @helpdesk_2026", ""),
             (
                 "inloggen lukt wel: naam bkramer, wachtwoord Sneeuw_2031x",
                 "Sneeuw_2031x",
