@@ -340,12 +340,12 @@ fn from_full_width(c: char) -> Option<char> {
 /// common case: one scan over the bytes, no allocation for plain ASCII without a
 /// spaced `@`).
 pub fn compact_for_identifiers(text: &str) -> Option<Compacted> {
-    let has_hidden_or_wide = !text.is_ascii()
+    let has_hidden_wide_or_dash = !text.is_ascii()
         && text
             .chars()
             .any(|c| is_hidden_or_wide(c) || ascii_dash(c).is_some());
     let has_spaced_at = text.contains(" @ ");
-    if !has_hidden_or_wide && !has_spaced_at {
+    if !has_hidden_wide_or_dash && !has_spaced_at {
         return None;
     }
     let chars: Vec<(usize, char)> = text
