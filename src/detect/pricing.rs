@@ -1660,12 +1660,14 @@ fn sold_per_unit_of(entry: &Product, unit: &str) -> bool {
 /// bundle or a count of them: "Labelbundel 10" at "€5,95 per label").
 fn names_unit(name: &str, unit: &str) -> bool {
     let name = name.to_lowercase();
-    let bundle = name.contains(|c: char| c.is_ascii_digit())
-        || [
-            "bundel", "bundle", "pack", "pak", "set", "doos", "box", "strip",
-        ]
-        .iter()
-        .any(|word| name.contains(word));
+    let bundle = || {
+        name.contains(|c: char| c.is_ascii_digit())
+            || [
+                "bundel", "bundle", "pack", "pak", "set", "doos", "box", "strip",
+            ]
+            .iter()
+            .any(|word| name.contains(word))
+    };
     let words: Vec<&str> = name
         .split(|c: char| !c.is_alphanumeric() && c != '/')
         .filter(|word| !word.is_empty())
@@ -1675,7 +1677,7 @@ fn names_unit(name: &str, unit: &str) -> bool {
         .any(|pair| pair[0] == "per" && pair[1] == unit)
         || words.iter().any(|word| {
             word.strip_prefix('/') == Some(unit)
-                || (!bundle && unit.chars().count() >= 4 && word.ends_with(unit))
+                || (unit.chars().count() >= 4 && word.ends_with(unit) && !bundle())
         })
 }
 
