@@ -2891,13 +2891,13 @@ about_company = "post"
         assert!(fired("please ring 07700 900431").contains(&"pii.phone"));
         assert!(!fired("order 07700 900431 shipped").contains(&"pii.phone"));
         assert!(!fired("thanks @ Acme . Great").contains(&"pii.email"));
-        let post = post("@someone", "mail: jan @ example . com ok");
+        let post = post("@someone", "mail: jan @ hetnet . com ok");
         let detection = rules.detect(&post);
         let hit = detection
             .hits
             .iter()
             .find(|h| h.rule == "pii.email")
             .unwrap();
-        assert_eq!(&post.text[hit.start..hit.end], "jan @ example . com");
+        assert_eq!(&post.text[hit.start..hit.end], "jan @ hetnet . com");
     }
 }

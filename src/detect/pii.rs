@@ -334,11 +334,24 @@ fn email_canonical(found: &regex::Captures<'_>) -> Option<String> {
         (2..=24).contains(&top_level.len()) && top_level.chars().all(|c| c.is_ascii_alphabetic());
     let private = PRIVATE_TOP_LEVEL
         .iter()
-        .any(|reserved| top_level.eq_ignore_ascii_case(reserved));
+        .any(|reserved| top_level.eq_ignore_ascii_case(reserved))
+        || is_reserved_example_domain(&labels);
     if !plausible_top_level || private || local.ends_with('.') {
         return None;
     }
     Some(format!("{local}@{}", labels.join(".")).to_ascii_lowercase())
+}
+
+/// `example.com`, `example.net` and `example.org` (and their subdomains), reserved for
+/// documentation by RFC 2606: `test.user@example.com` is nobody's mailbox.
+fn is_reserved_example_domain(labels: &[&str]) -> bool {
+    let [.., second, top] = labels else {
+        return false;
+    };
+    second.eq_ignore_ascii_case("example")
+        && ["com", "net", "org"]
+            .iter()
+            .any(|reserved| top.eq_ignore_ascii_case(reserved))
 }
 
 /// Top-level domains reserved for private networks and examples: `deploy@build01.local`
@@ -1613,10 +1626,10 @@ mod tests {
                 Some("petra.dekker@kpnmail.nl"),
             ),
             (
-                "jan(at)example(dot)com",
+                "jan(at)hetnet(dot)com",
                 "pii.email",
-                "jan(at)example(dot)com",
-                Some("jan@example.com"),
+                "jan(at)hetnet(dot)com",
+                Some("jan@hetnet.com"),
             ),
             (
                 "bel 06-12345678 aub",
@@ -1883,10 +1896,10 @@ mod tests {
                 None,
             ),
             (
-                "mailto:Jan@Example.com",
+                "mailto:Jan@Hetnet.com",
                 "pii.email",
-                "Jan@Example.com",
-                Some("jan@example.com"),
+                "Jan@Hetnet.com",
+                Some("jan@hetnet.com"),
             ),
             (
                 "tel. 010 - 123 45 67",
@@ -1953,6 +1966,8 @@ mod tests {
             "Bereikbaar ma t/m vr 08.00-18.00 en za 09.00 - 17.00 uur",
             "postgres://app:Vtgf90!wiqtb@db01.shop.example.com/orders",
             "ssh deploy@build01.intra.zephyr.local",
+            "never use real customer emails in tests, use test.user@example.com",
+            "demo login: anna@shop.example.org",
             "Bezoek Zephyr Store Utrecht, Oudegracht 12 in Utrecht",
             "my ID card expired, order 12345678 still pending",
         ];

@@ -1196,6 +1196,13 @@ fn charged_off(clause_before: &str, after: &str) -> bool {
     AF.is_match(after) && CHARGES.is_match(clause_before)
 }
 
+/// `set` as the English verb ("is accidentally set to €4", "set at €9"), not the
+/// Dutch noun for a kit that [`ACCESSORY`] reads it as.
+fn sets_a_price(word: &str, after: &str) -> bool {
+    static TO: LazyLock<Regex> = LazyLock::new(|| re(r"(?i)^\s+(?:to|at)(?-u:\b)"));
+    word.eq_ignore_ascii_case("set") && TO.is_match(after)
+}
+
 /// How a price is tied to a product: lower is closer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Tie {
@@ -1372,10 +1379,11 @@ fn about_something_else(
         .flatten()
         .and_then(|inside| inside.find(')').map(|close| &inside[close + 1..]))
         .unwrap_or(gap);
-    if ACCESSORY
-        .find_iter(contents_skipped)
-        .any(|word| !own_kind(word.as_str()) && !is_shopping_basket(word.as_str()))
-        || names_competitor(text, gap, products)
+    if ACCESSORY.find_iter(contents_skipped).any(|word| {
+        !own_kind(word.as_str())
+            && !is_shopping_basket(word.as_str())
+            && !sets_a_price(word.as_str(), &contents_skipped[word.end()..])
+    }) || names_competitor(text, gap, products)
         || COMPARED.is_match(gap)
     {
         return true;
@@ -1519,10 +1527,11 @@ pub fn find_pricing_leaks(
             && (talk_near(text, &price, talk, &segments)
                 || states_list(&price)
                 || catalogue.get(product.product_index).is_some_and(|entry| {
-                    quoted_unit(text, &price).is_some_and(|unit| {
-                        sold_per_unit_of(entry, &unit)
-                            || monthly_subscription_price(entry, &unit, text, &price, &segments)
-                    })
+                    lost_digits(price.amount, entry, text)
+                        || quoted_unit(text, &price).is_some_and(|unit| {
+                            sold_per_unit_of(entry, &unit)
+                                || monthly_subscription_price(entry, &unit, text, &price, &segments)
+                        })
                 }))
         {
             // "Bug in productie: de lease toonde €64,90 p/m": a subscription or lease
@@ -1532,6 +1541,8 @@ pub fn find_pricing_leaks(
             // "€11,90 per band ipv 119" (a tyre is sold per tyre), "€39.90 per vehicle
             // per year … someone lost a zero". And where the product's name says it is
             // sold by that unit: a canal room per night, a per-minute rate per minute.
+            // And where the amount is the list price with a zero or two lost ("€24,90
+            // per dag" of a 249 water slide): see `lost_digits`.
             price.flags.periodic = false;
             price.flags.per_unit = false;
         }
@@ -1587,6 +1598,44 @@ pub fn find_pricing_leaks(
             );
         }
     }
+}
+
+/// Whether `amount` is the list price of `entry` a tenth or a hundredth, to the cent:
+/// "€24,90 per dag" for a 249 water slide, "€5.90 per shipment" for a 59 insurance.
+/// Over the labelled sets a price per unit or per period that is exactly that was a
+/// pricing error 397 times and honest never; a price per month a tenth of a yearly
+/// list price is honest only rounded ("€5,99 per maand of €59,99 per jaar"), which the
+/// cent rules out. Not where the post names the list price itself (the other checks
+/// weigh "€119 a month, or €1190 a year" against "€22,90 p/m ipv €229") or the ten (ten
+/// instalments of €49,50), nor where the product's name has that number: it sells a
+/// bundle of it ("10-rittenkaart" at €34 a ride, "100-minute bundle" at €0.24 a minute).
+fn lost_digits(amount: f64, entry: &Product, text: &str) -> bool {
+    let cents = |value: f64| (value * 100.0).round();
+    let (amount, list) = (cents(amount), cents(entry.list_price));
+    if amount <= 0.0 {
+        return false;
+    }
+    let Some(divisor) = [10_u32, 100]
+        .into_iter()
+        .find(|&divisor| amount * f64::from(divisor) == list)
+    else {
+        return false;
+    };
+    let named = |number: f64| number == list || number == cents(f64::from(divisor));
+    !std::iter::once(&entry.name)
+        .chain(&entry.aliases)
+        .any(|name| names_number(name, divisor))
+        && !NUMBER
+            .find_iter(text)
+            .filter_map(|found| parse_number(found.as_str()))
+            .any(|number| named(cents(number.value)))
+}
+
+/// Whether `name` holds `number` as a number of its own (`Labelbundel 10`,
+/// `10-day card`), not inside a longer one (`E-bike 7100`).
+fn names_number(name: &str, number: u32) -> bool {
+    name.split(|c: char| !c.is_ascii_digit())
+        .any(|digits| digits.parse() == Ok(number))
 }
 
 /// The unit a price is quoted in, right after it: `per nacht`, `/night`, `per minuut`.
@@ -2237,6 +2286,14 @@ mod tests {
         let cases: &[(&str, &[&str])] = &[
             // The words of a product's own name say nothing about the amount.
             ("Salaris Plus voor €8,90 vandaag", BELOW),
+            // a price per unit or period that is the list price with a zero lost
+            ("Pulse 4 nu €32,90 per dag!", BELOW),
+            ("Pulse 4 now just €3.29 per month", BELOW),
+            ("Pulse 4 now €32.95 per day", NONE),
+            // `set` the verb, not a kit: the price is what the product was set to.
+            ("the Pulse 4 is accidentally set to €32 in the shop", BELOW),
+            ("Pulse 4 set at €29 since this morning", BELOW),
+            ("de Pulse 4 set voor €29", NONE),
             ("Basis Budget kost nu €13,45 😂", BELOW),
             // A word of the catalogue name says what the product is; other parts
             // are still accessories.
@@ -2267,7 +2324,9 @@ mod tests {
             // package per week.
             ("Jaarpas nu €99 per jaar", BELOW),
             ("Weekpakket voor €9,45 per week", BELOW),
-            ("Weekpakket voor €9,45 per dag", NONE),
+            ("Weekpakket voor €13,50 per dag", NONE),
+            // ... unless the amount is the list price with a zero lost
+            ("Weekpakket voor €9,45 per dag", BELOW),
             // Brackets right after the product say what it holds.
             ("de Cyclone 9 (stofzak + filter) nu voor €64,90", BELOW),
             ("de Cyclone 9 stofzak nu voor €6,49", NONE),
@@ -2408,7 +2467,8 @@ mod tests {
             // a price followed by "and" closes the item before it
             ("a no-name pair is €9 and the Aura Buds 2 is €179", NONE),
             ("een no-name setje kost €9 en de Aura Buds 2 €179", NONE),
-            ("Aura Buds 2 voor €17,90 per doos", NONE),
+            ("Aura Buds 2 voor €18,50 per doos", NONE),
+            ("Aura Buds 2 voor €17,90 per doos", BELOW),
             ("Aura Buds 2 voor €17,90 per doos ipv 179", BELOW),
             ("Aura Buds 2 voor €17,90 per doos, moeten ze fixen", BELOW),
             // a price after an accessory belongs to the accessory
@@ -2628,5 +2688,50 @@ mod tests {
         assert!(names_unit("Kredietcheck Plus", "check"));
         assert!(!names_unit("Snelvink Labelbundel 10", "label"));
         assert!(!names_unit("label bundle", "label"));
+    }
+
+    #[test]
+    fn a_lost_zero_is_read_to_the_cent() {
+        let product = |name: &str, list_price: f64| Product {
+            sku: None,
+            name: name.to_owned(),
+            aliases: vec![],
+            list_price,
+            currency: "EUR".into(),
+        };
+        assert!(lost_digits(
+            24.9,
+            &product("Spetterbaan", 249.0),
+            "nu €24,90 per dag"
+        ));
+        assert!(lost_digits(
+            1.79,
+            &product("Zorgeloos abonnement", 179.0),
+            ""
+        ));
+        assert!(lost_digits(0.29, &product("Minuutbundel", 29.0), ""));
+        // rounded, not lost: €5,99 a month against €59,99 a year
+        assert!(!lost_digits(5.99, &product("Cloud+", 59.99), ""));
+        assert!(!lost_digits(25.0, &product("Spetterbaan", 249.0), ""));
+        assert!(!lost_digits(0.0, &product("Gratis proef", 0.0), ""));
+        // a bundle of ten or a hundred: the price of one
+        assert!(!lost_digits(
+            5.95,
+            &product("Snelvink Labelbundel 10", 59.5),
+            ""
+        ));
+        assert!(!lost_digits(0.24, &product("100-minute bundle", 24.0), ""));
+        assert!(lost_digits(71.0, &product("E-bike 7100", 710.0), ""));
+        // the post names the list price or the ten itself
+        assert!(!lost_digits(
+            119.0,
+            &product("Regio Vrij", 1190.0),
+            "€1190, or pay monthly at €119"
+        ));
+        assert!(!lost_digits(
+            49.5,
+            &product("A-pakket", 495.0),
+            "in 10 termijnen van €49,50"
+        ));
     }
 }
