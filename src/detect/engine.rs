@@ -1031,10 +1031,22 @@ impl RuleSet {
         });
         // Dutch service numbers (0800, 0900, 0906, 0909) are lines of organisations,
         // never a person's number: a helpline in a post is no personal data.
-        hits.extend(private.into_iter().filter(|hit| {
-            !(hit.rule == "pii.phone"
-                && hit.canonical.as_deref().is_some_and(pii::is_service_number))
-        }));
+        // A catalogue name that reads like a street and a number ("25% off the Vrijbaan
+        // 4 mobility scooter") is the product, not an address.
+        let service_number = |hit: &Hit| {
+            hit.rule == "pii.phone" && hit.canonical.as_deref().is_some_and(pii::is_service_number)
+        };
+        let product_name = |hit: &Hit| {
+            hit.rule == "pii.address"
+                && products
+                    .iter()
+                    .any(|product| product.start < hit.end && hit.start < product.end)
+        };
+        hits.extend(
+            private
+                .into_iter()
+                .filter(|hit| !service_number(hit) && !product_name(hit)),
+        );
         let mentions = self.company_mentions(&literals, &folded, &tokens, post, &public);
 
         let mut talk = pricing::PriceTalk::default();
@@ -2092,6 +2104,9 @@ embargo:
 products:
   - name: "Rocket 5"
     list_price: 100
+  - name: "Vrijbaan 4 scootmobiel"
+    aliases: ["Vrijbaan 4"]
+    list_price: 2450
 "#;
 
     const PACK: &str = r#"
@@ -2873,6 +2888,17 @@ about_company = "post"
                 );
             }
         }
+    }
+
+    #[test]
+    fn a_product_named_like_a_street_is_no_address() {
+        let rules = rule_set();
+        let fired = |text: &str| rules_fired(&rules, "@someone", text);
+        let offer = "Black Friday at Acme: 25% off the Vrijbaan 4 mobility scooter";
+        assert!(!fired(offer).contains(&"pii.address"));
+        assert!(
+            fired("Stuur het naar Jan de Vries, Kerkstraat 4, Utrecht").contains(&"pii.address")
+        );
     }
 
     #[test]

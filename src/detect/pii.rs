@@ -860,11 +860,14 @@ fn card_issuer_ok(digits: &str) -> bool {
         || digits.starts_with("65")
         || (622_126..=622_925).contains(&prefix(6)))
         && (16..=19).contains(&length);
-    let maestro = [
+    // Maestro's named prefixes, and the wider 56–59, 63 and 67 ranges that Maestro
+    // debit cards are issued in (as card-type libraries list them).
+    let maestro = ([
         "5018", "5020", "5038", "5893", "6304", "6703", "6759", "6761", "6762", "6763",
     ]
     .iter()
     .any(|p| digits.starts_with(p))
+        || matches!(prefix(2), 56..=59 | 63 | 67))
         && (13..=19).contains(&length);
     let jcb = (3528..=3589).contains(&prefix(4)) && (16..=19).contains(&length);
     let unionpay = digits.starts_with("62") && (16..=19).contains(&length);
@@ -1774,6 +1777,12 @@ mod tests {
                 "pii.card",
                 "6703 6669 5105 6310 8",
                 Some("67036669510563108"),
+            ),
+            (
+                "betaling met kaart 5884-6150-2532-4653 teruggestort",
+                "pii.card",
+                "5884-6150-2532-4653",
+                Some("5884615025324653"),
             ),
             (
                 "amex 3782 822463 10005",

@@ -1169,7 +1169,8 @@ fn context_flags(text: &str, start: usize, end: usize, segments: &Segments) -> P
             || OTHER_AMOUNT
                 .find(clause_after)
                 .is_some_and(|found| found.start() <= 16)
-            || COPAY_WORDS.is_match(&text[sentence_start..start]),
+            || COPAY_WORDS.is_match(&text[sentence_start..start])
+            || gives_away(clause_before, clause_after),
         implicit_currency: false,
     }
 }
@@ -1186,6 +1187,22 @@ static CHARGE_VERB_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
 /// voor mijn Echo 7 was uiteindelijk €395"): the amount is the patient's share.
 static COPAY_WORDS: LazyLock<Regex> =
     LazyLock::new(|| re(&format!(r"(?i)(?-u:\b)(?:{COPAY})(?-u:\b)")));
+
+/// A share of the price passed on: "van elke knuffel gaat €10 naar de speelkamer",
+/// "€2 of every bag goes to the food bank". The amount is a donation, not the price.
+fn gives_away(clause_before: &str, clause_after: &str) -> bool {
+    // "gaat €10 naar", or "€10 (of every bag) goes to"
+    static GOES_BEFORE: LazyLock<Regex> =
+        LazyLock::new(|| re(r"(?i)(?-u:\b)(?:gaat|gaan|goes|go)\s*$"));
+    static TO_AFTER: LazyLock<Regex> = LazyLock::new(|| {
+        re(
+            r"(?i)^\s*(?:(?:of|van)\s+(?:every|each|elke|iedere)\s+\p{L}+\s+)?(?P<verb>(?:goes|gaat)\s+)?(?:naar|to)(?-u:\b)",
+        )
+    });
+    TO_AFTER
+        .captures(clause_after)
+        .is_some_and(|after| after.name("verb").is_some() || GOES_BEFORE.is_match(clause_before))
+}
 
 /// `de kassa rekent €289 af`: `af` closes the verb `afrekenen` (to charge), it does
 /// not take the amount off.
@@ -2468,6 +2485,12 @@ mod tests {
             ("a no-name pair is €9 and the Aura Buds 2 is €179", NONE),
             ("een no-name setje kost €9 en de Aura Buds 2 €179", NONE),
             ("Aura Buds 2 voor €18,50 per doos", NONE),
+            // a share passed on is no price
+            (
+                "Aura Buds 2 €179, en van elke Aura Buds 2 gaat €10 naar het goede doel",
+                NONE,
+            ),
+            ("Aura Buds 2: €10 of every pair goes to charity", NONE),
             ("Aura Buds 2 voor €17,90 per doos", BELOW),
             ("Aura Buds 2 voor €17,90 per doos ipv 179", BELOW),
             ("Aura Buds 2 voor €17,90 per doos, moeten ze fixen", BELOW),

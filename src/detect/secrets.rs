@@ -1124,6 +1124,29 @@ fn is_uuid(value: &str) -> bool {
 /// Whether a value written after a password keyword looks like a real password: 6–64
 /// chars, with letters and a digit (or a symbol and both cases), not a placeholder,
 /// not a common password, not a URL, e-mail address, hashtag, mention or UUID.
+/// A length told in words, not a value: "a 20-character passphrase", "12-cijferige code".
+fn is_length_description(lowered: &str) -> bool {
+    const UNITS: [&str; 12] = [
+        "character",
+        "characters",
+        "char",
+        "chars",
+        "digit",
+        "digits",
+        "letter",
+        "letters",
+        "tekens",
+        "karakters",
+        "cijferig",
+        "cijferige",
+    ];
+    lowered.split_once('-').is_some_and(|(count, unit)| {
+        !count.is_empty()
+            && count.bytes().all(|b| b.is_ascii_digit())
+            && UNITS.contains(&unit.trim_end_matches(['.', ',', '!', '?']))
+    })
+}
+
 fn looks_like_password(value: &str) -> bool {
     !COMMON_PASSWORDS.contains(&value.to_lowercase().as_str()) && has_password_shape(value)
 }
@@ -1145,7 +1168,8 @@ fn has_password_shape(value: &str) -> bool {
         || is_tag_or_mention(value)
         || value.contains(['(', '['])
         || is_uuid(value)
-        || is_file_name(&lowered);
+        || is_file_name(&lowered)
+        || is_length_description(&lowered);
     if not_a_password {
         return false;
     }
@@ -2575,6 +2599,7 @@ mod tests {
             "Wij vragen nooit om je wachtwoord of pincode, ook niet via DM.".to_owned(),
             "bij het resetten van je wachtwoord: er zit een kwetsbaarheid in de app".to_owned(),
             "a long passphrase of four random words beats P@ssw0rd every time".to_owned(),
+            "changed my password to a 20-character passphrase after the training".to_owned(),
             "sterke, unieke wachtwoorden en tweestapsverificatie 🔐".to_owned(),
             "postgres://user:password@localhost:5432/db is the default".to_owned(),
             "redis://:${REDIS_PASSWORD}@cache:6379".to_owned(),
