@@ -341,11 +341,12 @@ fn from_full_width(c: char) -> Option<char> {
 /// spaced `@`).
 pub fn compact_for_identifiers(text: &str) -> Option<Compacted> {
     let has_hidden_wide_or_dash = !text.is_ascii()
-        && text
-            .chars()
-            .any(|c| is_hidden_or_wide(c) || ascii_dash(c).is_some());
+        && text.chars().any(|c| {
+            is_hidden_or_wide(c) || ascii_dash(c).is_some() || latin_look_alike(c).is_some()
+        });
     let has_spaced_at = text.contains(" @ ");
-    if !has_hidden_wide_or_dash && !has_spaced_at {
+    let has_split = has_split_characters(text.as_bytes());
+    if !has_hidden_wide_or_dash && !has_spaced_at && !has_split {
         return None;
     }
     let chars: Vec<(usize, char)> = text
@@ -356,6 +357,9 @@ pub fn compact_for_identifiers(text: &str) -> Option<Compacted> {
     if has_spaced_at {
         close_up_spaced_emails(&chars, &mut drop);
     }
+    if has_split {
+        close_up_split_characters(&chars, &mut drop);
+    }
     let mut compacted = Compacted {
         text: String::with_capacity(text.len()),
         origin: Vec::with_capacity(text.len()),
@@ -365,7 +369,10 @@ pub fn compact_for_identifiers(text: &str) -> Option<Compacted> {
             continue;
         }
         let before = compacted.text.len();
-        match from_full_width(c).or_else(|| ascii_dash(c)) {
+        match from_full_width(c)
+            .or_else(|| ascii_dash(c))
+            .or_else(|| latin_look_alike(c))
+        {
             Some(ascii) => {
                 compacted.text.push(ascii);
                 let end = (offset + c.len_utf8()) as u32;
@@ -381,6 +388,66 @@ pub fn compact_for_identifiers(text: &str) -> Option<Compacted> {
         }
     }
     Some(compacted)
+}
+
+/// The separators that split an identifier one character at a time
+/// (`N.L.2.7.A.B.N.A…`, `0 6 - 1 2` is not one: the separator must stay the same).
+const SPLIT_SEPARATORS: &[u8] = b" .-_*|/";
+/// The fewest single characters that make a split identifier: no identifier the
+/// detectors validate is shorter, and "a b c" or "v.d.m." in prose are.
+const MIN_SPLIT_CHARACTERS: usize = 8;
+
+/// Whether `text` has [`MIN_SPLIT_CHARACTERS`] single ASCII letters or digits in a
+/// row, each one from the next by the same separator. One pass over the bytes.
+fn has_split_characters(text: &[u8]) -> bool {
+    split_runs(text).next().is_some()
+}
+
+/// The byte ranges of the runs [`has_split_characters`] looks for, each from its first
+/// character to its last.
+fn split_runs(text: &[u8]) -> impl Iterator<Item = std::ops::Range<usize>> + '_ {
+    let single = move |at: usize| {
+        text[at].is_ascii_alphanumeric()
+            && (at == 0 || !text[at - 1].is_ascii_alphanumeric())
+            && text.get(at + 1).is_none_or(|b| !b.is_ascii_alphanumeric())
+    };
+    let mut at = 0;
+    std::iter::from_fn(move || {
+        while at + 2 < text.len() {
+            let start = at;
+            at += 1;
+            if !single(start) || !SPLIT_SEPARATORS.contains(&text[start + 1]) {
+                continue;
+            }
+            let separator = text[start + 1];
+            let mut last = start;
+            let mut count = 1;
+            while last + 2 < text.len() && text[last + 1] == separator && single(last + 2) {
+                last += 2;
+                count += 1;
+            }
+            if count >= MIN_SPLIT_CHARACTERS {
+                at = last + 1;
+                return Some(start..last + 1);
+            }
+        }
+        None
+    })
+}
+
+/// Marks in `drop` the separators inside identifiers written one character at a time
+/// (`N.L.2.7.A.B.N.A.0.4…`, `0 6 1 2 3 4 5 6 7 8`): the validated detectors then read
+/// them whole, and a run that is no identifier still fails their checks.
+fn close_up_split_characters(chars: &[(usize, char)], drop: &mut [bool]) {
+    let text: Vec<u8> = chars
+        .iter()
+        .map(|&(_, c)| u8::try_from(c).unwrap_or(0xFF))
+        .collect();
+    for run in split_runs(&text) {
+        for flag in drop[run].iter_mut().skip(1).step_by(2) {
+            *flag = true;
+        }
+    }
 }
 
 /// Marks in `drop` the spaces inside e-mail addresses written as `name @ host . tld`
@@ -472,6 +539,24 @@ fn close_up_spaced_emails(chars: &[(usize, char)], drop: &mut [bool]) {
             }
         }
     }
+}
+
+/// The Latin letter a Cyrillic or Greek look-alike stands for, in the same case
+/// (`wachtwоrd` with a Cyrillic `о`), for the structured detectors' copy.
+fn latin_look_alike(c: char) -> Option<char> {
+    if c.is_ascii() {
+        return None;
+    }
+    let mut lower = c.to_lowercase();
+    let (Some(single), None) = (lower.next(), lower.next()) else {
+        return None;
+    };
+    let latin = confusable_to_latin(single)?;
+    Some(if c.is_uppercase() {
+        latin.to_ascii_uppercase()
+    } else {
+        latin
+    })
 }
 
 /// Cyrillic and Greek letters that look like Latin ones (lowercase after folding).
@@ -1065,7 +1150,29 @@ mod tests {
             // A non-breaking hyphen or an en dash: `-` in the copy.
             ("bel 06\u{2011}11079406", "bel 06-11079406", "06-11079406"),
             ("06\u{2013}1234 5678", "06-1234 5678", "06-1234"),
+            // An identifier written one character at a time, with one separator.
+            (
+                "bel 0 6 1 2 3 4 5 6 7 8 nu",
+                "bel 0612345678 nu",
+                "0612345678",
+            ),
+            // Look-alike letters from other scripts: Latin in the copy.
+            ("wachtwоrd: Х1", "wachtword: X1", "wachtword"),
         ];
+        let input = "op N.L.2.7.A.B.N.A.9.4.9.9 👍";
+        let compacted = compact_for_identifiers(input).expect("changed");
+        assert_eq!(compacted.text, "op NL27ABNA9499 👍");
+        let (start, end) = compacted.original_span(3, 15);
+        assert_eq!(&input[start..end], "N.L.2.7.A.B.N.A.9.4.9.9");
+        // Too few single characters, mixed separators, or words: nothing to close up.
+        for text in [
+            "a b c d e",
+            "N.L.2.7 A.B.N.A",
+            "de v.d.m. in a b c",
+            "1-2-3-4-5-6-7",
+        ] {
+            assert!(compact_for_identifiers(text).is_none(), "{text:?}");
+        }
         for (input, expected, part) in cases {
             let compacted = compact_for_identifiers(input).expect("changed");
             assert_eq!(compacted.text, expected, "input {input:?}");
@@ -1074,7 +1181,12 @@ mod tests {
             let original: String = input[start..end]
                 .chars()
                 .filter(|c| !is_invisible(*c) && *c != ' ')
-                .map(|c| from_full_width(c).or_else(|| ascii_dash(c)).unwrap_or(c))
+                .map(|c| {
+                    from_full_width(c)
+                        .or_else(|| ascii_dash(c))
+                        .or_else(|| latin_look_alike(c))
+                        .unwrap_or(c)
+                })
                 .collect();
             assert_eq!(original, part, "input {input:?}");
         }

@@ -709,6 +709,16 @@ impl RuleSet {
             let case_sensitive = !trimmed.contains(char::is_whitespace)
                 && trimmed.chars().next().is_some_and(char::is_uppercase);
             table.add(codename, Target::Codename { case_sensitive });
+            // "Kitsune-2" written with the hyphen standing apart ("Kitsune - 2") or
+            // left out ("Kitsune 2").
+            if trimmed.contains('-') {
+                for joint in [" - ", " "] {
+                    table.add(
+                        &trimmed.replace('-', joint),
+                        Target::Codename { case_sensitive },
+                    );
+                }
+            }
         }
         for domain in &profile.internal_domains {
             // Sub-hosts (`db01.intra.example`) count: the left side may follow a dot,
@@ -1598,12 +1608,18 @@ impl RuleSet {
             &negations[from..to]
         };
         // Whether a negation of `group` ends before `start`, at most `reach` tokens
-        // before `token`, in the same sentence.
+        // before `token`, in the same clause: a comma, semicolon or colon between them
+        // ends its reach ("de prijs klopt niet, prijsfout sinds de import").
         let negated_at = |group: u32, token: u32, start: usize, reach: u32| {
             negations_of(group).iter().any(|&(_, negation_token, end)| {
                 end <= start
                     && negation_token + reach >= token
                     && tokens.sentence_of(negation_token) == tokens.sentence_of(token)
+                    && !post
+                        .folded
+                        .text
+                        .get(end..start)
+                        .is_some_and(|between| between.contains([',', ';', ':']))
             })
         };
         let of = |rule: u32, kind: WordKind| -> &[RuleWord] {
@@ -2096,7 +2112,7 @@ accounts:
   corporate: ["x:@acme_care"]
   employee: ["x:@jan_acme"]
 internal:
-  codenames: ["Windhoos", "Project Orka"]
+  codenames: ["Windhoos", "Project Orka", "Kitsune-2"]
   domains: ["ops.intra.example"]
 embargo:
   - terms: ["Q4-cijfers", "Rocket 6"]
@@ -2577,8 +2593,18 @@ about_company = "post"
                 &["confidential.codename"],
             ),
             ("@a", "project orka draait", &["confidential.codename"]),
+            // a hyphenated codename with the hyphen standing apart, or spaced out
+            ("@a", "de Kitsune - 2 kick-off", &["confidential.codename"]),
+            (
+                "@a",
+                "de K i t s u n e - 2 kick-off",
+                &["confidential.codename"],
+            ),
             // a negation in another sentence does not count
             ("@a", "Niet te geloven. Klacht over Acme", &["t.complaint"]),
+            // nor one before a comma: the clause it denies has ended
+            ("@a", "Werkt niet, klacht over Acme", &["t.complaint"]),
+            ("@a", "Niet echt een klacht over Acme", &[]),
             // a keyword in leetspeak still triggers its secret rule (the prefilter
             // reads folded text, the rule reads the original)
             (
@@ -2591,10 +2617,12 @@ about_company = "post"
                 "w.a.c.h.t.w.o.o.r.d gedeelde inbox = Spruitje!2026",
                 &["secret.password_prose"],
             ),
+            // spaced out one letter at a time, the keyword is closed up for the
+            // structured detectors and read as the assignment it is
             (
                 "@a",
                 "tablet 🙄 w a c h t w o o r d: Thyx16_52Pdv niet doorvertellen",
-                &["secret.password_prose"],
+                &["secret.password_assignment"],
             ),
         ];
         for (handle, text, expected) in cases {

@@ -1448,16 +1448,17 @@ static ADDRESS_CONTEXT: LazyLock<Regex> = LazyLock::new(|| {
 /// a name nearby is then a shop or company name, not a person.
 static BUSINESS_CONTEXT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)\b(?:winkel|store|shop|filiaal|vestiging|kantoor|office|hoofdkantoor|headquarters|showroom|magazijn|warehouse|distributiecentrum|b\.?v\.?|n\.?v\.?|openingstijden|opening hours|bezoek|visit)\b",
+        r"(?i)\b(?:winkel|store|shop|filiaal|vestiging|kantoor|office|hoofdkantoor|headquarters|showroom|magazijn|warehouse|distributiecentrum|ziekenhuis|hospital|kliniek|clinic|hoofdingang|main\s+entrance|ingang|entrance|balie|receptie|reception|gemeentehuis|stadhuis|town\s+hall|station|b\.?v\.?|n\.?v\.?|openingstijden|opening hours|bezoek|visit)\b",
     )
     .expect("valid business context pattern")
 });
 
 /// Sending or delivering something to the address that follows: `we sturen je prijs
-/// naar`, `send your prize to`, `bezorgd op`, `shipping address:`.
+/// naar`, `send your prize to`, `bezorgd op`, `shipping address:`; or a visit to it
+/// (`onze ploeg komt morgen tussen 8 en 10 uur naar`, `the fitter is coming to`).
 static DELIVERY_CONTEXT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)\b(?:on\s+its\s+way|onderweg|gaat\s+(?:\w+\s+){0,2}naar|heading\s+to|send|sending|sent|ship|shipping|shipped|deliver\w*|mail|mailed|post|posted|forward\w*|stuur|stuurt|sturen|gestuurd|opsturen|opgestuurd|toesturen|toegestuurd|nasturen|nagestuurd|verstuur\w*|verzend\w*|verzonden|bezorg\w*|leveren|geleverd|afgeleverd|aflever\w*|factuuradres|postadres|huisadres|thuisadres|envoy\w*|livr\w*)\b",
+        r"(?i)\b(?:on\s+its\s+way|onderweg|gaat\s+(?:\w+\s+){0,2}naar|kom(?:t|en)\s+(?:\S+\s+){0,6}naar|langs\s+op|(?:coming|comes)\s+(?:\S+\s+){0,4}to|goes\s+to|heading\s+to|send|sending|sent|ship|shipping|shipped|deliver\w*|mail|mailed|post|posted|forward\w*|stuur|stuurt|sturen|gestuurd|opsturen|opgestuurd|toesturen|toegestuurd|nasturen|nagestuurd|verstuur\w*|verzend\w*|verzonden|bezorg\w*|leveren|geleverd|afgeleverd|aflever\w*|factuuradres|postadres|huisadres|thuisadres|envoy\w*|livr\w*)\b",
     )
     .expect("valid delivery context pattern")
 });
@@ -2086,6 +2087,24 @@ mod tests {
             (
                 "envoyé à Rue de la Loi 16, 1000 Bruxelles",
                 "Rue de la Loi 16",
+            ),
+            // A visit to a customer's home.
+            (
+                "Onze ploeg komt morgen tussen 8 en 10 uur naar Kerkstraat 14 in Bunnik",
+                "Kerkstraat 14",
+            ),
+            (
+                "the fitter is coming on Monday to 12 Baker Street",
+                "12 Baker Street",
+            ),
+            (
+                "Hi Ellen, your order goes to Zandweg 41, 3454 HK De Meern, right?",
+                "Zandweg 41",
+            ),
+            ("Kom naar onze showroom aan de Kerkstraat 12", ""),
+            (
+                "Ophalen bij de hoofdingang van Ziekenhuis Gelderse Vallei, Willy Brandtlaan 10",
+                "",
             ),
             // The receiver is the company: a return or business address.
             ("stuur je retour naar ons magazijn, Industrieweg 5", ""),

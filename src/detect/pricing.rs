@@ -217,8 +217,9 @@ pub struct PriceFlags {
     /// is sold per person.)
     pub per_unit: bool,
     /// Another kind of amount: refund, voucher, trade-in, revenue, loss, damage,
-    /// budget, salary, purchase or cost price, a bid, money raised, and a coin as a
-    /// measure of size (`a blister the size of a 2 euro coin`, `zo groot als een euro`).
+    /// budget, salary, purchase or cost price, a bid, money raised, a coin as a
+    /// measure of size (`a blister the size of a 2 euro coin`, `zo groot als een euro`),
+    /// a share of a split bill, and the euro of a saying (`if I had a euro for every time`).
     pub other_amount: bool,
     /// No currency was written: cents notation after a price cue (`voor 17,90`) or
     /// `cent`. The amount counts in the currency of the product it is tied to.
@@ -548,9 +549,51 @@ static LOWER_BOUND_BEFORE: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 static OTHER_AMOUNT: LazyLock<Regex> = LazyLock::new(|| {
-    re(&r"(?i)(?-u:\b)(?:terugbetaling\p{L}*|terugbetaald|terugstorting|teruggestort|refund\p{L}*|restitutie|compensatie|compensation|\p{L}*vergoeding|tegoed\p{L}*|vouchers?|waardebon\p{L}*|cadeaubon\p{L}*|cadeaukaart\p{L}*|gift\s?cards?|coupons?|inruil\p{L}*|trade-?in|restwaarde|residual\s+value|afkoop\p{L}*|buy-?out|omzet|revenue|turnover|verlies|loss|losses|schade|damages?|winst|profit|marge|margin|opgehaald|raised|gedoneerd|donated|donati\p{L}*|salaris|salary|loon|bonus|boete|penalty|budget|inleg|aandeel\p{L}*|koers|share\s+price|bod|bid|geboden|inkoopprijs|kostprijs|cost\s+price|purchase\s+price|wholesale|groothandelsprijs|\p{L}*subsidie\p{L}*|subsid(?:y|ies)|grants?|teruggave|aanbetaling|down\s+payment|COPAY|t\.?w\.?v\.?|ter\s+waarde\s+van|covered|reimbursed|vergoed|vergoedt|vergoedde|munt|muntje|muntjes|muntstuk\p{L}*|coins?|size\s+of|groot\s+als|grootte\s+van|as\s+big\s+as)(?-u:\b)"
+    re(&r"(?i)(?-u:\b)(?:terugbetaling\p{L}*|terugbetaald|terugstorting|teruggestort|refund\p{L}*|restitutie|compensatie|compensation|\p{L}*vergoeding|tegoed\p{L}*|vouchers?|waardebon\p{L}*|cadeaubon\p{L}*|cadeaukaart\p{L}*|gift\s?cards?|coupons?|inruil\p{L}*|trade-?in|restwaarde|residual\s+value|afkoop\p{L}*|buy-?out|omzet|revenue|turnover|verlies|loss|losses|schade|damages?|winst|profit|marge|margin|opgehaald|raised|gedoneerd|donated|donati\p{L}*|salaris|salary|loon|bonus|boete|penalty|budget|inleg|aandeel\p{L}*|koers|share\s+price|bod|bid|geboden|inkoopprijs|kostprijs|cost\s+price|purchase\s+price|wholesale|groothandelsprijs|\p{L}*subsidie\p{L}*|subsid(?:y|ies)|grants?|teruggave|aanbetaling|down\s+payment|COPAY|t\.?w\.?v\.?|ter\s+waarde\s+van|covered|reimbursed|vergoed|vergoedt|vergoedde|munt|muntje|muntjes|muntstuk\p{L}*|coins?|size\s+of|groot\s+als|grootte\s+van|as\s+big\s+as|split\s+(?:over|between|among)|gedeeld\s+door|verdeeld\s+over|for\s+every\s+time|voor\s+elke\s+keer|voor\s+iedere\s+keer)(?-u:\b)"
         .replace("COPAY", COPAY))
 });
+
+/// Credit, vouchers and gift cards: another kind of amount ([`OTHER_AMOUNT`]) unless
+/// the catalogue sells them.
+static VOUCHER_KIND: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)(?-u:\b)(?:tegoed\p{L}*|\p{L}*tegoed|vouchers?|waardebon\p{L}*|cadeaubon\p{L}*|cadeaukaart\p{L}*|gift\s?cards?|credit|coupons?)(?-u:\b)",
+    )
+});
+
+/// Whether every word that makes the amount at `price` another kind of amount is a
+/// voucher word ([`VOUCHER_KIND`]), and the product `entry` is itself one by its
+/// name or an alias: then the amount is what the voucher sells for.
+fn voucher_is_the_product(
+    text: &str,
+    price: &PriceMention,
+    entry: &Product,
+    segments: &Segments,
+) -> bool {
+    let sold = std::iter::once(&entry.name)
+        .chain(&entry.aliases)
+        .any(|name| VOUCHER_KIND.is_match(name));
+    if !sold {
+        return false;
+    }
+    let (clause_start, clause_end) = segments.clause_bounds(price.start);
+    let (sentence_start, _) = segments.sentence_bounds(price.start);
+    let before = window_before(text, price.start, 40, clause_start);
+    let after = window_after(text, price.end, 32, clause_end);
+    let words = OTHER_AMOUNT.find_iter(before).chain(
+        OTHER_AMOUNT
+            .find_iter(after)
+            .filter(|found| found.start() <= 16),
+    );
+    let mut any = false;
+    for word in words {
+        if !VOUCHER_KIND.is_match(word.as_str()) {
+            return false;
+        }
+        any = true;
+    }
+    any && !COPAY_WORDS.is_match(&text[sentence_start..price.start])
+}
 
 /// Accessory words that are also what a catalogue sells, as stems in English and
 /// Dutch: a word with a stem of a group counts as the product's own kind when the
@@ -1285,10 +1328,23 @@ fn names_other_owner(
     })
 }
 
+/// Words after a competitor's name that make it a channel the company sells through
+/// ("de prijs in de Google Shopping-feed klopt niet"), not a seller of its own.
+const SALES_CHANNEL: &[&str] = &["shopping", "merchant", "ads", "feed", "advertent"];
+
 /// Competitor words in `gap` that are not part of a product mention of this post.
 fn names_competitor(text: &str, gap: &str, products: &[ProductMention]) -> bool {
     COMPETITOR.find_iter(gap).any(|found| {
         let word = found.as_str().to_lowercase();
+        let next = gap[found.end()..]
+            .trim_start_matches([' ', '-'])
+            .to_lowercase();
+        if SALES_CHANNEL
+            .iter()
+            .any(|channel| next.starts_with(channel))
+        {
+            return false;
+        }
         !products.iter().any(|product| {
             text[product.start..product.end]
                 .to_lowercase()
@@ -1562,6 +1618,15 @@ pub fn find_pricing_leaks(
             // per dag" of a 249 water slide): see `lost_digits`.
             price.flags.periodic = false;
             price.flags.per_unit = false;
+        }
+        if price.flags.other_amount
+            && catalogue
+                .get(product.product_index)
+                .is_some_and(|entry| voucher_is_the_product(unnamed, &price, entry, &segments))
+        {
+            // "Vliegtegoed gift card worth €2.500 for only €250": where the catalogue
+            // sells the credit or gift card itself, its word is the product's kind.
+            price.flags.other_amount = false;
         }
         if price.flags.is_not_selling_price()
             || about_something_else(
@@ -2182,12 +2247,14 @@ mod tests {
         ("Jaarpas", 349.0),
         ("Weekpakket", 94.5),
         ("Eiken parket", 39.95),
+        ("Reistegoed", 500.0),
     ];
 
     /// Catalogue names longer than the mention, where a test needs them.
     const FULL_NAMES: &[(&str, &str)] = &[
         ("LP-4", "Snelpak Labelprinter LP-4"),
         ("Warmtekracht 8", "Zonnewerf Warmtekracht 8 warmtepomp"),
+        ("Reistegoed", "Reistegoed cadeaukaart 500"),
     ];
 
     /// The profile's products for `CATALOGUE`, in its order.
@@ -2303,6 +2370,26 @@ mod tests {
         let cases: &[(&str, &[&str])] = &[
             // The words of a product's own name say nothing about the amount.
             ("Salaris Plus voor €8,90 vandaag", BELOW),
+            // A share of the price, a euro of a saying: no price of the product.
+            (
+                "Pulse 4 is €329, split over 8 of us that's about €41 each",
+                NONE,
+            ),
+            (
+                "if I had a euro for every time I hear that, I could buy a Pulse 4",
+                NONE,
+            ),
+            // A gift card the catalogue sells is priced like any product; a refund or
+            // a compensation paid onto it is not its price.
+            ("Reistegoed gift card worth €500 for only €50!", BELOW),
+            ("Kreeg €50 refund op mijn Reistegoed gift card", NONE),
+            ("Pulse 4 kapot, kreeg een cadeaukaart van €50", NONE),
+            // A channel the company sells through is no competitor; a competitor is.
+            (
+                "de prijs van de Pulse 4 in de Google Shopping-feed klopt niet, prijsfout",
+                TALKS,
+            ),
+            ("Pulse 4 bij Google Pixel store: prijsfout", NONE),
             // a price per unit or period that is the list price with a zero lost
             ("Pulse 4 nu €32,90 per dag!", BELOW),
             ("Pulse 4 now just €3.29 per month", BELOW),

@@ -656,32 +656,32 @@ static RULES: &[SecretRule] = &[
     connection_url(
         "secret.postgres_url",
         &["postgres"],
-        r"(?i)\bpostgres(?:ql)?(?:\+[a-z0-9]+)?://[^\s:/@]+:(?P<secret>[^\s@/]+)@",
+        r"(?i)\bpostgres(?:ql)?(?:\+[a-z0-9]+)?://[^\s:/@]+:(?P<secret>[^\s/]+)@",
     ),
     connection_url(
         "secret.mysql_url",
         &["mysql", "mariadb"],
-        r"(?i)\b(?:mysql|mariadb)(?:\+[a-z0-9]+)?://[^\s:/@]+:(?P<secret>[^\s@/]+)@",
+        r"(?i)\b(?:mysql|mariadb)(?:\+[a-z0-9]+)?://[^\s:/@]+:(?P<secret>[^\s/]+)@",
     ),
     connection_url(
         "secret.mongodb_url",
         &["mongodb"],
-        r"(?i)\bmongodb(?:\+srv)?://[^\s:/@]+:(?P<secret>[^\s@/]+)@",
+        r"(?i)\bmongodb(?:\+srv)?://[^\s:/@]+:(?P<secret>[^\s/]+)@",
     ),
     connection_url(
         "secret.redis_url",
         &["redis"],
-        r"(?i)\brediss?://[^\s:/@]*:(?P<secret>[^\s@/]+)@",
+        r"(?i)\brediss?://[^\s:/@]*:(?P<secret>[^\s/]+)@",
     ),
     connection_url(
         "secret.amqp_url",
         &["amqp"],
-        r"(?i)\bamqps?://[^\s:/@]+:(?P<secret>[^\s@/]+)@",
+        r"(?i)\bamqps?://[^\s:/@]+:(?P<secret>[^\s/]+)@",
     ),
     connection_url(
         "secret.mssql_url",
         &["mssql", "sqlserver"],
-        r"(?i)\b(?:mssql|sqlserver)://[^\s:/@]+:(?P<secret>[^\s@/;]+)@",
+        r"(?i)\b(?:mssql|sqlserver)://[^\s:/@]+:(?P<secret>[^\s/;]+)@",
     ),
     connection_url(
         "secret.jdbc_password",
@@ -691,7 +691,7 @@ static RULES: &[SecretRule] = &[
     custom(
         "secret.url_credentials",
         &["://"],
-        r"(?i)\b(?:https?|ftps?|sftp|smtps?|ldaps?|ssh|mqtts?|wss?|imaps?|pop3s?|nats|kafka|git|svn|telnet|rtsps?|sips?|xmpp|ircs?|webdavs?|rsync|vnc|rdp|socks[45]?)://[^\s:/@]{1,64}:(?P<secret>[^\s:/@]{3,128})@[A-Za-z0-9.\-]+",
+        r"(?i)\b(?:https?|ftps?|sftp|smtps?|ldaps?|ssh|mqtts?|wss?|imaps?|pop3s?|nats|kafka|git|svn|telnet|rtsps?|sips?|xmpp|ircs?|webdavs?|rsync|vnc|rdp|socks[45]?)://[^\s:/@]{1,64}:(?P<secret>[^\s:/]{3,128})@[A-Za-z0-9.\-]+",
         WEIGHT_GENERIC,
         url_password,
     ),
@@ -1245,9 +1245,16 @@ fn random_token(text: &str, span: Range<usize>) -> Option<Range<usize>> {
 /// A key without a prefix: upper and lower case and digits, ≥ 3.5 bits per char.
 fn mixed_random(text: &str, span: Range<usize>) -> Option<Range<usize>> {
     let token = &text[span.clone()];
-    let mixed = token.bytes().any(|b| b.is_ascii_uppercase())
-        && token.bytes().any(|b| b.is_ascii_lowercase())
-        && token.bytes().any(|b| b.is_ascii_digit());
+    let upper = token.bytes().filter(u8::is_ascii_uppercase).count();
+    let lower = token.bytes().filter(u8::is_ascii_lowercase).count();
+    // Random base-62 may have no digit at all (one in two hundred 30-character keys);
+    // then the case must be mixed as chance mixes it, about half and half, where
+    // camel-cased words have a capital now and then (`live_StreamingConfigName`).
+    let balanced = || {
+        let share = upper as f64 / (upper + lower) as f64;
+        (0.3..=0.7).contains(&share)
+    };
+    let mixed = upper > 0 && lower > 0 && (token.bytes().any(|b| b.is_ascii_digit()) || balanced());
     (mixed && !is_placeholder(token) && shannon_entropy(token) >= 3.5).then_some(span)
 }
 
@@ -1533,8 +1540,11 @@ fn prose_password(text: &str, keyword: Range<usize>) -> Option<Range<usize>> {
             break;
         }
     }
-    if WEAK_PASSWORD_KEYWORDS.contains(&keyword_word.as_str()) && !paired {
-        // `pass`, `code`, `login` are everyday words: only a strong value counts.
+    if (WEAK_PASSWORD_KEYWORDS.contains(&keyword_word.as_str()) || in_a_game(text, keyword.start))
+        && !paired
+    {
+        // `pass`, `code`, `login` are everyday words: only a strong value counts. So
+        // in a puzzle or game: "het eindwachtwoord van de escape room was 'krijtje'".
         return strong_in_sentence(text, &words);
     }
     let direct = if is_linker(word(first)) {
@@ -1628,6 +1638,30 @@ const WEAK_PASSWORD_KEYWORDS: &[&str] =
 
 /// Whether the word before `code` (at `at`) makes it a code meant to be shared:
 /// `promo code`, `discount code`, `tracking code`, `error code`.
+/// Whether the text before `at` (up to 120 bytes) is about a puzzle or a game, where
+/// a password is the answer to a riddle, not a credential.
+fn in_a_game(text: &str, at: usize) -> bool {
+    const GAMES: &[&str] = &[
+        "escape room",
+        "escaperoom",
+        "puzzel",
+        "puzzle",
+        "raadsel",
+        "riddle",
+        "speurtocht",
+        "scavenger hunt",
+        "treasure hunt",
+        "schattenjacht",
+        "quiz",
+    ];
+    let mut from = at.saturating_sub(120);
+    while !text.is_char_boundary(from) {
+        from -= 1;
+    }
+    let before = text[from..at].to_lowercase();
+    GAMES.iter().any(|game| before.contains(game))
+}
+
 fn names_a_public_code(text: &str, at: usize) -> bool {
     const PUBLIC: &[&str] = &[
         "promo",
@@ -2070,6 +2104,11 @@ mod tests {
                 "secret.sentry_auth_token",
             ),
             (format!("live_{}", alnum(30, 52)), "secret.mollie_api_key"),
+            // no digit, as one random key in two hundred
+            (
+                "live_fuFAsIldaXYSKsJyOMEvbLpLQIffFS".to_owned(),
+                "secret.mollie_api_key",
+            ),
             (
                 format!("AQE{}", random_chars(BASE64, 100, 53)),
                 "secret.adyen_api_key",
@@ -2602,6 +2641,8 @@ mod tests {
             "changed my password to a 20-character passphrase after the training".to_owned(),
             "sterke, unieke wachtwoorden en tweestapsverificatie 🔐".to_owned(),
             "postgres://user:password@localhost:5432/db is the default".to_owned(),
+            "escape room in de klas: het eindwachtwoord was 'krijtje'".to_owned(),
+            "the flag live_StreamingConfigurationNameList is on".to_owned(),
             "redis://:${REDIS_PASSWORD}@cache:6379".to_owned(),
             "-----BEGIN RSA PRIVATE KEY-----\n...\n-----END RSA PRIVATE KEY-----".to_owned(),
             "-----BEGIN PRIVATE KEY----- <paste your key here>".to_owned(),
