@@ -1756,9 +1756,26 @@ fn looks_like_strong_password(value: &str) -> bool {
         && value
             .chars()
             .all(|c| c.is_alphabetic() || matches!(c, '-' | '\'' | '’' | '.'));
+    // `Kloofhout!` ending a sentence: a word and a stop, no digit to make it a password.
+    let word_and_stop = !has_digit
+        && value
+            .strip_suffix(['!', '?', '.'])
+            .is_some_and(|word| word.chars().all(char::is_alphabetic));
+    // `11-proof`, `24-hour`, `5-star`: a number and a word joined, not a password.
+    let number_word = value.split_once('-').is_some_and(|(left, right)| {
+        let digits = |part: &str| !part.is_empty() && part.chars().all(|c| c.is_ascii_digit());
+        let word = |part: &str| !part.is_empty() && part.chars().all(char::is_lowercase);
+        (digits(left) && word(right)) || (word(left) && digits(right))
+    });
     // Without a lower-case letter it reads as a code or reference (`ZOMER-2026`,
     // `ZE-2026-104233`), not a password written in prose.
-    classes >= 3 && has_lower && !host_or_path && !money_or_time && !hyphenated_words
+    classes >= 3
+        && has_lower
+        && !host_or_path
+        && !money_or_time
+        && !hyphenated_words
+        && !word_and_stop
+        && !number_word
 }
 
 /// A generic key or token value: at least 16 chars with a digit, random enough
@@ -2643,6 +2660,8 @@ mod tests {
             "postgres://user:password@localhost:5432/db is the default".to_owned(),
             "escape room in de klas: het eindwachtwoord was 'krijtje'".to_owned(),
             "the flag live_StreamingConfigurationNameList is on".to_owned(),
+            "a BSN has to pass the 11-proof, a made-up one fails".to_owned(),
+            "Cadeaubon gewonnen, code 7002 5686, morgen inwisselen bij Kloofhout!".to_owned(),
             "redis://:${REDIS_PASSWORD}@cache:6379".to_owned(),
             "-----BEGIN RSA PRIVATE KEY-----\n...\n-----END RSA PRIVATE KEY-----".to_owned(),
             "-----BEGIN PRIVATE KEY----- <paste your key here>".to_owned(),
