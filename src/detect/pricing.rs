@@ -1731,14 +1731,24 @@ static QUOTED_UNIT: LazyLock<Regex> = LazyLock::new(|| {
 /// No month here: a subscription's list price is as often yearly ("€14.95 a month, or
 /// €179 for the year"), and reading every monthly price as the product's own once
 /// flagged 16 of those for 6 finds; [`monthly_subscription_price`] decides a month.
-static SOLD_PER: LazyLock<[(&[&str], Regex); 8]> = LazyLock::new(|| {
+static SOLD_PER: LazyLock<[(&[&str], Regex); 10]> = LazyLock::new(|| {
     [
-        // floors, tiles and fabric by the square metre: "laminaat voor €2,79 per m²"
+        // floors, tiles and fabric by the square metre: "laminaat voor €2,79 per m²",
+        // a tile named by its size ("Carrara Bianco 60x60")
         (
             &["m²", "m2", "vierkante"][..],
             re(
-                r"(?i)laminaat|laminate|parket|parquet|vloer|floor|tegel|tile|tapijt|carpet|vinyl|pvc|plavuis|linoleum|behang|wallpaper",
+                r"(?i)laminaat|laminate|parket|parquet|vloer|floor|tegel|tile|tapijt|carpet|vinyl|pvc|plavuis|linoleum|behang|wallpaper|\b\d{2,3}\s?x\s?\d{2,3}\b",
             ),
+        ),
+        // drinks by the bottle or the box, where the name gives the volume
+        (
+            &["fles", "bottle", "flesje"][..],
+            re(r"(?i)\b\d+(?:[.,]\d+)?\s?(?:l|cl|ml|liter|litre)\b|\bfles|\bbottle"),
+        ),
+        (
+            &["box", "doos"][..],
+            re(r"(?i)\bbib\b|bag-in-box|\bbox\b|\bdoos\b"),
         ),
         (&["week", "wk"][..], re(r"(?i)week")),
         (
@@ -2248,6 +2258,8 @@ mod tests {
         ("Weekpakket", 94.5),
         ("Eiken parket", 39.95),
         ("Reistegoed", 500.0),
+        ("Carrara Bianco 60x60", 45.0),
+        ("Huiswijn Rood BIB 10L", 89.0),
     ];
 
     /// Catalogue names longer than the mention, where a test needs them.
@@ -2384,6 +2396,10 @@ mod tests {
             ("Reistegoed gift card worth €500 for only €50!", BELOW),
             ("Kreeg €50 refund op mijn Reistegoed gift card", NONE),
             ("Pulse 4 kapot, kreeg een cadeaukaart van €50", NONE),
+            // A tile named by its size is sold per m², a bag-in-box per box.
+            ("Carrara Bianco 60x60 voor €8,99 per m²!", BELOW),
+            ("Huiswijn Rood BIB 10L at €19 per box, 200 boxes", BELOW),
+            ("Pulse 4 voor €29 per fles", NONE),
             // A channel the company sells through is no competitor; a competitor is.
             (
                 "de prijs van de Pulse 4 in de Google Shopping-feed klopt niet, prijsfout",
