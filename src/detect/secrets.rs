@@ -1636,8 +1636,6 @@ fn follows_a_user_name(text: &str, at: usize) -> bool {
 const WEAK_PASSWORD_KEYWORDS: &[&str] =
     &["pass", "code", "pincode", "toegangscode", "login", "inlog"];
 
-/// Whether the word before `code` (at `at`) makes it a code meant to be shared:
-/// `promo code`, `discount code`, `tracking code`, `error code`.
 /// Whether the text before `at` (up to 120 bytes) is about a puzzle or a game, where
 /// a password is the answer to a riddle, not a credential.
 fn in_a_game(text: &str, at: usize) -> bool {
@@ -1662,6 +1660,8 @@ fn in_a_game(text: &str, at: usize) -> bool {
     GAMES.iter().any(|game| before.contains(game))
 }
 
+/// Whether the word before `code` (at `at`) makes it a code meant to be shared:
+/// `promo code`, `discount code`, `tracking code`, `error code`.
 fn names_a_public_code(text: &str, at: usize) -> bool {
     const PUBLIC: &[&str] = &[
         "promo",
