@@ -221,6 +221,9 @@ pub struct PriceFlags {
     /// measure of size (`a blister the size of a 2 euro coin`, `zo groot als een euro`),
     /// a share of a split bill, and the euro of a saying (`if I had a euro for every time`).
     pub other_amount: bool,
+    /// The other kind of amount is named only by credit, voucher or gift-card words
+    /// ([`VOUCHER_KIND`]): where the catalogue sells such a card, it is its price.
+    pub voucher_only: bool,
     /// No currency was written: cents notation after a price cue (`voor 17,90`) or
     /// `cent`. The amount counts in the currency of the product it is tied to.
     pub implicit_currency: bool,
@@ -561,38 +564,12 @@ static VOUCHER_KIND: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 
-/// Whether every word that makes the amount at `price` another kind of amount is a
-/// voucher word ([`VOUCHER_KIND`]), and the product `entry` is itself one by its
-/// name or an alias: then the amount is what the voucher sells for.
-fn voucher_is_the_product(
-    text: &str,
-    price: &PriceMention,
-    entry: &Product,
-    segments: &Segments,
-) -> bool {
-    let sold = std::iter::once(&entry.name)
+/// Whether the catalogue entry is itself a credit, voucher or gift card by its name or an
+/// alias ("Vliegtegoed cadeaukaart 2.500").
+fn sells_vouchers(entry: &Product) -> bool {
+    std::iter::once(&entry.name)
         .chain(&entry.aliases)
-        .any(|name| VOUCHER_KIND.is_match(name));
-    if !sold {
-        return false;
-    }
-    let (clause_start, clause_end) = segments.clause_bounds(price.start);
-    let (sentence_start, _) = segments.sentence_bounds(price.start);
-    let before = window_before(text, price.start, 40, clause_start);
-    let after = window_after(text, price.end, 32, clause_end);
-    let words = OTHER_AMOUNT.find_iter(before).chain(
-        OTHER_AMOUNT
-            .find_iter(after)
-            .filter(|found| found.start() <= 16),
-    );
-    let mut any = false;
-    for word in words {
-        if !VOUCHER_KIND.is_match(word.as_str()) {
-            return false;
-        }
-        any = true;
-    }
-    any && !COPAY_WORDS.is_match(&text[sentence_start..price.start])
+        .any(|name| VOUCHER_KIND.is_match(name))
 }
 
 /// Accessory words that are also what a catalogue sells, as stems in English and
@@ -1198,6 +1175,9 @@ fn context_flags(text: &str, start: usize, end: usize, segments: &Segments) -> P
     let after = window_after(text, end, 48, sentence_end);
     let clause_before = window_before(text, start, 40, clause_start);
     let clause_after = window_after(text, end, 32, clause_end);
+    let named_other = other_amount_words(clause_before, clause_after)
+        .next()
+        .is_some();
     PriceFlags {
         discount: DISCOUNT_BEFORE.is_match(before)
             || (DISCOUNT_AFTER.is_match(after) && !charged_off(clause_before, after)),
@@ -1208,14 +1188,33 @@ fn context_flags(text: &str, start: usize, end: usize, segments: &Segments) -> P
             || (WAS_BEFORE.is_match(before) && NEW_PRICE_AFTER.is_match(after)),
         lower_bound: LOWER_BOUND_BEFORE.is_match(before),
         per_unit: priced_per_unit(clause_before, after),
-        other_amount: OTHER_AMOUNT.is_match(clause_before)
-            || OTHER_AMOUNT
-                .find(clause_after)
-                .is_some_and(|found| found.start() <= 16)
+        other_amount: named_other
             || COPAY_WORDS.is_match(&text[sentence_start..start])
             || gives_away(clause_before, clause_after),
+        voucher_only: named_other
+            && only_voucher_words(clause_before, clause_after)
+            && !COPAY_WORDS.is_match(&text[sentence_start..start])
+            && !gives_away(clause_before, clause_after),
         implicit_currency: false,
     }
+}
+
+/// The [`OTHER_AMOUNT`] words that [`context_flags`] reads around an amount: any in the
+/// clause before it, and those starting within 16 bytes after it.
+fn other_amount_words<'t>(
+    clause_before: &'t str,
+    clause_after: &'t str,
+) -> impl Iterator<Item = regex::Match<'t>> {
+    OTHER_AMOUNT.find_iter(clause_before).chain(
+        OTHER_AMOUNT
+            .find_iter(clause_after)
+            .take_while(|found| found.start() <= 16),
+    )
+}
+
+/// Whether every other-amount word around the amount is a voucher word.
+fn only_voucher_words(clause_before: &str, clause_after: &str) -> bool {
+    other_amount_words(clause_before, clause_after).all(|word| VOUCHER_KIND.is_match(word.as_str()))
 }
 
 /// `charge` as a verb with its subject before it ("they charge €1,45 for a Day
@@ -1619,10 +1618,10 @@ pub fn find_pricing_leaks(
             price.flags.periodic = false;
             price.flags.per_unit = false;
         }
-        if price.flags.other_amount
+        if price.flags.voucher_only
             && catalogue
                 .get(product.product_index)
-                .is_some_and(|entry| voucher_is_the_product(unnamed, &price, entry, &segments))
+                .is_some_and(sells_vouchers)
         {
             // "Vliegtegoed gift card worth €2.500 for only €250": where the catalogue
             // sells the credit or gift card itself, its word is the product's kind.
