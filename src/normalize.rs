@@ -16,8 +16,9 @@
 //!
 //! The structured detectors (secrets, personal data, prices) read original characters,
 //! not the folded text; [`compact_for_identifiers`] gives them a copy without invisible
-//! characters, with full-width letters, digits and signs in ASCII and with spaced e-mail
-//! addresses closed up, whose spans map back exactly.
+//! characters, with full-width letters, digits and signs and look-alike letters in ASCII,
+//! and with spaced e-mail addresses and identifiers split one character at a time closed
+//! up, whose spans map back exactly.
 
 use std::ops::RangeInclusive;
 use std::sync::LazyLock;
@@ -278,9 +279,11 @@ fn is_invisible(c: char) -> bool {
 /// characters are removed (`shp\u{200B}at_…` is one token again), full-width letters,
 /// digits and signs become their ASCII forms (`６９９１８８８５４` is a number again),
 /// so do Unicode hyphens and dashes (`06‑11079406` is a phone number again)
-/// and an e-mail address written with spaces around its `@` and dots (`m . vandijk84
-/// @ ziggo . nl`) is closed up. Every byte of the copy knows the original character it
-/// came from, so spans map back exactly.
+/// and Cyrillic or Greek look-alike letters (`wachtwоrd`) become Latin; an e-mail
+/// address written with spaces around its `@` and dots (`m . vandijk84 @ ziggo . nl`)
+/// and an identifier split one character at a time (`N.L.2.7.A.B.N.A…`) are closed
+/// up. Every byte of the copy knows the original character it came from, so spans map
+/// back exactly.
 #[derive(Debug, Clone)]
 pub struct Compacted {
     /// The compacted text.
@@ -337,16 +340,16 @@ fn from_full_width(c: char) -> Option<char> {
 }
 
 /// The [`Compacted`] copy of `text`, or `None` when nothing needs to change (the
-/// common case: one scan over the bytes, no allocation for plain ASCII without a
-/// spaced `@`).
+/// common case: two scans over the bytes, no allocation for plain ASCII without a
+/// spaced `@` or an identifier split one character at a time).
 pub fn compact_for_identifiers(text: &str) -> Option<Compacted> {
-    let has_hidden_wide_or_dash = !text.is_ascii()
+    let has_hidden_wide_dash_or_look_alike = !text.is_ascii()
         && text.chars().any(|c| {
             is_hidden_or_wide(c) || ascii_dash(c).is_some() || latin_look_alike(c).is_some()
         });
     let has_spaced_at = text.contains(" @ ");
     let has_split = has_split_characters(text.as_bytes());
-    if !has_hidden_wide_or_dash && !has_spaced_at && !has_split {
+    if !has_hidden_wide_dash_or_look_alike && !has_spaced_at && !has_split {
         return None;
     }
     let chars: Vec<(usize, char)> = text
