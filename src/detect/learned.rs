@@ -6,7 +6,7 @@
 //! The rule packs are precise, but on companies and writers nobody tuned them for
 //! they miss what is said in other words: a complaint with no complaint word in it,
 //! a layoff announced in a phrase no pack lists. A model trained on every labelled
-//! case we have (74,018 posts in 418 sets, each about its own company and written by
+//! case we have (75,440 posts in 426 sets, each about its own company and written by
 //! someone else) has seen far more wordings than any pack holds.
 //!
 //! # What it may do
@@ -1110,9 +1110,13 @@ impl Default for Training {
             // chain in the blind gate set); security stays at 0.7 (flat from 0.55 to
             // 0.7). On sets the rules were tuned on, the rules already find what the
             // model would add, so leaving those sets out in turn chose too high a bar.
+            // With 386 sets (trained without sealed392–423, scored on them and on eight
+            // fresh sets, 7,101 posts): security 0.5 found 12 more for 4 more false than
+            // 0.7 (no benign post more), complaint 0.55 6 more for none more than 0.6;
+            // crisis 0.55 4 more for 3 more false, so it stays.
             threshold: CATEGORIES.map(|category| match category {
-                Category::LeakSecurity => 0.7,
-                Category::ReputationCrisis | Category::ReputationComplaint => 0.6,
+                Category::ReputationCrisis => 0.6,
+                Category::ReputationComplaint => 0.55,
                 _ => 0.5,
             }),
             // Only complaints: on sets nobody tuned for, the rules' complaint findings

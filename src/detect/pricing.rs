@@ -367,6 +367,14 @@ fn paired_with_price(text: &str, start: usize, end: usize, segments: &Segments) 
 }
 
 /// Units after a number that make it something other than money.
+/// What may follow a grouped amount without a currency that is a price: the end, a
+/// mark or emoji, or a word that does not count something ("3.890 in de configurator").
+static GROUPED_AMOUNT_END: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)^\s*(?:$|[^\p{L}\p{N}\s]|(?:in|op|on|at|bij|ipv|instead|terwijl|while|en|and|maar|but|dus|so|lol|haha|nu|now)(?-u:\b))",
+    )
+});
+
 static UNIT_AFTER: LazyLock<Regex> = LazyLock::new(|| {
     re(
         r#"(?i)^\s*(?:%|"|''|(?:uur|u|h|hrs?|min|minuten|minutes|sec|km|m|cm|mm|kg|g|gram|l|liter|inch|gb|tb|mb|hz|khz|w|watt|v|mah|db|stuks?|pcs|x|keer|times|sterren|stars)(?-u:\b))"#,
@@ -1127,17 +1135,31 @@ fn price_at(
         let time_like = parsed.decimal_separator == Some('.')
             && parsed.value.trunc() <= 23.0
             && (parsed.value.fract() * 100.0).round() <= 59.0;
+        let verb_cue = || {
+            let (clause_start, _) = segments.clause_bounds(number_start);
+            PRICE_VERB_CUE.is_match(window_before(text, number_start, 48, clause_start))
+        };
         let cue = || {
             let (clause_start, _) = segments.clause_bounds(number_start);
-            let before = window_before(text, number_start, 48, clause_start);
-            PRICE_CUE.is_match(window_before(text, number_start, 24, clause_start))
-                || PRICE_VERB_CUE.is_match(before)
+            PRICE_CUE.is_match(window_before(text, number_start, 24, clause_start)) || verb_cue()
         };
-        // Without cents notation the amount is no price whatever the words say, so
-        // the cue regexes are read only with it.
-        let priced =
-            || (!time_like && cue()) || paired_with_price(text, number_start, end, segments);
-        if !cents_notation || !priced() || UNIT_AFTER.is_match(&text[end..]) {
+        // Thousands written grouped (`3.890`, `12,500`) right after a verb that sets a
+        // price ("staat nu op 3.890", "changed to 12,500"): written as an amount is.
+        // Not a count: no noun follows ("3.890 bezoekers").
+        let grouped = parsed.decimal_separator.is_none()
+            && parsed.value >= 1000.0
+            && text[number_start..number_end].contains(['.', ','])
+            && GROUPED_AMOUNT_END.is_match(&text[end..]);
+        // Without cents notation or grouping the amount is no price whatever the
+        // words say, so the cue regexes are read only with one of them.
+        let priced = || {
+            if cents_notation {
+                (!time_like && cue()) || paired_with_price(text, number_start, end, segments)
+            } else {
+                verb_cue()
+            }
+        };
+        if !(cents_notation || grouped) || !priced() || UNIT_AFTER.is_match(&text[end..]) {
             return None;
         }
         implicit_currency = true;
@@ -2080,6 +2102,12 @@ mod tests {
                 &[(17.9, None, "17,90")],
             ),
             ("voor 1.499,- af", &[(1499.0, None, "1.499,-")]),
+            // Thousands grouped, right after a verb that sets a price.
+            ("de prijs staat nu op 3.890 🙈", &[(3890.0, None, "3.890")]),
+            (
+                "price got changed to 12,500 on the site",
+                &[(12500.0, None, "12,500")],
+            ),
             // Two prices side by side: the `€` is the second one's prefix.
             (
                 "€149 € 199",
@@ -2094,6 +2122,10 @@ mod tests {
             ("sinds 10 uur, 10% korting", &[]),
             ("voor 12.30 besteld", &[]),
             ("voor 17,90 km", &[]),
+            // Grouped thousands without a verb that sets a price, or a count.
+            ("voor 3.890 bezoekers", &[]),
+            ("staat op 3.890 bezoekers", &[]),
+            ("al 1.200 reviews", &[]),
             ("ordernummer 12345678", &[]),
             ("in 27 EU landen", &[]),
             ("€32GB", &[]),
