@@ -123,6 +123,19 @@ fn figure_beside(text: &str, tokens: &TokenIndex, start: usize, end: usize) -> b
     FIGURE.is_match(&text[from..start]) || FIGURE.is_match(&text[end..to])
 }
 
+/// The words before a codename's own name ("Project Stormvogel", "Operatie Turfsteker").
+const CODENAME_PREFIXES: [&str; 9] = [
+    "project",
+    "projekt",
+    "operatie",
+    "operation",
+    "programma",
+    "programme",
+    "program",
+    "codenaam",
+    "codename",
+];
+
 /// What a literal pattern means; one pattern can mean several things.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Target {
@@ -159,6 +172,10 @@ enum Target {
     Codename {
         case_sensitive: bool,
     },
+    /// The name of a codename after its "Project" or "Operatie" ("Stormvogel" of
+    /// "Project Stormvogel"): alone it is as often an ordinary word (a bird, a
+    /// ship), so it counts only disguised, spelled out or with look-alike letters.
+    CodenameCore,
     InternalDomain,
     InternalMarker,
     EmbargoTerm {
@@ -709,6 +726,14 @@ impl RuleSet {
             let case_sensitive = !trimmed.contains(char::is_whitespace)
                 && trimmed.chars().next().is_some_and(char::is_uppercase);
             table.add(codename, Target::Codename { case_sensitive });
+            if let Some((prefix, core)) = trimmed.split_once(char::is_whitespace) {
+                let core = core.trim();
+                if CODENAME_PREFIXES.contains(&prefix.to_lowercase().as_str())
+                    && core.chars().count() >= 4
+                {
+                    table.add(core, Target::CodenameCore);
+                }
+            }
             // "Kitsune-2" written with the hyphen standing apart ("Kitsune - 2") or
             // left out ("Kitsune 2").
             if trimmed.contains('-') {
@@ -950,6 +975,20 @@ impl RuleSet {
                             || folded.glued(literal.start..literal.end)
                     };
                     if !case_sensitive || capitalised || disguised() {
+                        hits.push(self.plain_hit(
+                            "confidential.codename",
+                            Category::LeakConfidential,
+                            85,
+                            &folded,
+                            literal,
+                        ));
+                    }
+                }
+                Target::CodenameCore => {
+                    let (start, end) = folded.original_span(literal.start, literal.end);
+                    if is_disguised(&post.text[start..end])
+                        || folded.glued(literal.start..literal.end)
+                    {
                         hits.push(self.plain_hit(
                             "confidential.codename",
                             Category::LeakConfidential,
@@ -2593,6 +2632,10 @@ about_company = "post"
                 &["confidential.codename"],
             ),
             ("@a", "project orka draait", &["confidential.codename"]),
+            // a codename's own name without its "Project": only when disguised
+            ("@a", "we werken aan O.r.k.a 🤫", &["confidential.codename"]),
+            ("@a", "we werken aan O r k a", &["confidential.codename"]),
+            ("@a", "Orka gespot bij Texel", &[]),
             // a hyphenated codename with the hyphen standing apart, or spaced out
             ("@a", "de Kitsune - 2 kick-off", &["confidential.codename"]),
             (
