@@ -29,6 +29,9 @@ const WEIGHT_CONTEXTUAL: u8 = 60;
 
 /// How far (in bytes) a context word may be from the number it qualifies.
 const CONTEXT_RADIUS: usize = 40;
+/// How far (in bytes) before a document number its word may stand: a question can
+/// name the person between ("het paspoortnummer van au pair Liza Dela Cruz? is …").
+const DOCUMENT_CONTEXT_RADIUS: usize = 64;
 /// How far (in bytes) a person's name may be from a birth date or address.
 const NAME_RADIUS: usize = 80;
 /// How many bytes may separate a person's name from their street or postcode
@@ -920,7 +923,7 @@ static BSN_NUMBER: LazyLock<Regex> = LazyLock::new(|| {
 
 static BSN_CONTEXT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)\b(?:bsn|burger[\s\-]?service[\s\-]?nummer|sofi[\s\-]?(?:nummer|nr)|citizen[\s\-]service[\s\-]number|social[\s\-]security(?:[\s\-]number)?|persoonsnummer)",
+        r"(?i)\b(?:bsn|burger[\s\-]?service[\s\-]?nummer|sofi[\s\-]?(?:nummer|nr)|citizen[\s\-]service[\s\-]number|social[\s\-]security(?:[\s\-]number)?|persoonsnummer|tax[\s\-](?:number|id)|fiscaal[\s\-]nummer|belasting[\s\-]?nummer)",
     )
     .expect("valid BSN context pattern")
 });
@@ -1246,7 +1249,7 @@ fn find_passports(text: &str, out: &mut Vec<Hit>) {
         if in_url_or_path(text, start, end) {
             continue;
         }
-        let in_context = DOCUMENT_CONTEXT.is_match(before(text, start, CONTEXT_RADIUS))
+        let in_context = DOCUMENT_CONTEXT.is_match(before(text, start, DOCUMENT_CONTEXT_RADIUS))
             || DOCUMENT_CONTEXT.is_match(after(text, end, CONTEXT_RADIUS));
         let has_letter = value.bytes().any(|b| b.is_ascii_uppercase());
         let looks_dutch = DUTCH_DOCUMENT.is_match(value) && letter_digit_switches(value) >= 3;
