@@ -167,15 +167,11 @@ enum Target {
     Product {
         product: u32,
     },
-    /// A profile codename; `case_sensitive` when it is one capitalised word, which
-    /// must then be capitalised in the post too ("Windhoos", not "een windhoos").
+    /// A profile codename, or the name in one after its "Project"; `when` says
+    /// how it must be written to count.
     Codename {
-        case_sensitive: bool,
+        when: CodenameCounts,
     },
-    /// The name of a codename after its "Project" or "Operatie" ("Stormvogel" of
-    /// "Project Stormvogel"): alone it is as often an ordinary word (a bird, a
-    /// ship), so it counts only disguised, spelled out or with look-alike letters.
-    CodenameCore,
     InternalDomain,
     InternalMarker,
     EmbargoTerm {
@@ -190,6 +186,20 @@ enum Target {
         phrase: u32,
         part: u8,
     },
+}
+
+/// How a codename must be written in a post to count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum CodenameCounts {
+    /// However it is written ("project orka").
+    Always,
+    /// One capitalised word must be capitalised in the post too ("Windhoos", not "een
+    /// windhoos"), unless it is disguised.
+    Capitalised,
+    /// The name after "Project" or "Operatie" ("Stormvogel" of "Project Stormvogel"):
+    /// alone it is as often an ordinary word (a bird, a ship), so it counts only
+    /// disguised: spelled out, look-alike letters, invisible characters between.
+    Disguised,
 }
 
 impl Target {
@@ -723,25 +733,28 @@ impl RuleSet {
         }
         for codename in &profile.codenames {
             let trimmed = codename.trim();
-            let case_sensitive = !trimmed.contains(char::is_whitespace)
-                && trimmed.chars().next().is_some_and(char::is_uppercase);
-            table.add(codename, Target::Codename { case_sensitive });
-            if let Some((prefix, core)) = trimmed.split_once(char::is_whitespace) {
-                let core = core.trim();
+            let when = if !trimmed.contains(char::is_whitespace)
+                && trimmed.chars().next().is_some_and(char::is_uppercase)
+            {
+                CodenameCounts::Capitalised
+            } else {
+                CodenameCounts::Always
+            };
+            table.add(codename, Target::Codename { when });
+            if let Some((prefix, name)) = trimmed.split_once(char::is_whitespace) {
+                let name = name.trim();
                 if CODENAME_PREFIXES.contains(&prefix.to_lowercase().as_str())
-                    && core.chars().count() >= 4
+                    && name.chars().count() >= 4
                 {
-                    table.add(core, Target::CodenameCore);
+                    let when = CodenameCounts::Disguised;
+                    table.add(name, Target::Codename { when });
                 }
             }
             // "Kitsune-2" written with the hyphen standing apart ("Kitsune - 2") or
             // left out ("Kitsune 2").
             if trimmed.contains('-') {
                 for joint in [" - ", " "] {
-                    table.add(
-                        &trimmed.replace('-', joint),
-                        Target::Codename { case_sensitive },
-                    );
+                    table.add(&trimmed.replace('-', joint), Target::Codename { when });
                 }
             }
         }
@@ -962,33 +975,26 @@ impl RuleSet {
                         product_index: product as usize,
                     });
                 }
-                Target::Codename { case_sensitive } => {
+                Target::Codename { when } => {
                     let (start, end) = folded.original_span(literal.start, literal.end);
-                    let capitalised = post.text[start..]
-                        .chars()
-                        .next()
-                        .is_some_and(|first| !first.is_lowercase());
+                    let capitalised = || {
+                        post.text[start..]
+                            .chars()
+                            .next()
+                            .is_some_and(|first| !first.is_lowercase())
+                    };
                     // Nobody writes the weather word in full-width or look-alike
                     // letters, or spaced out: a disguised codename counts in any case.
                     let disguised = || {
                         is_disguised(&post.text[start..end])
                             || folded.glued(literal.start..literal.end)
                     };
-                    if !case_sensitive || capitalised || disguised() {
-                        hits.push(self.plain_hit(
-                            "confidential.codename",
-                            Category::LeakConfidential,
-                            85,
-                            &folded,
-                            literal,
-                        ));
-                    }
-                }
-                Target::CodenameCore => {
-                    let (start, end) = folded.original_span(literal.start, literal.end);
-                    if is_disguised(&post.text[start..end])
-                        || folded.glued(literal.start..literal.end)
-                    {
+                    let counts = match when {
+                        CodenameCounts::Always => true,
+                        CodenameCounts::Capitalised => capitalised() || disguised(),
+                        CodenameCounts::Disguised => disguised(),
+                    };
+                    if counts {
                         hits.push(self.plain_hit(
                             "confidential.codename",
                             Category::LeakConfidential,

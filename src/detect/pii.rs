@@ -1824,6 +1824,19 @@ mod tests {
                 "NXR4K82P1",
                 Some("NXR4K82P1"),
             ),
+            // the word further back, a person named between
+            (
+                "wie had om het paspoortnummer van au pair Liza de Cruz gevraagd? is YWWWSUID6",
+                "pii.passport",
+                "YWWWSUID6",
+                Some("YWWWSUID6"),
+            ),
+            (
+                "they asked for my tax number, is this it? 123 456 782",
+                "pii.bsn",
+                "123 456 782",
+                Some("123456782"),
+            ),
             (
                 "passport no. X12345678 please",
                 "pii.passport",
