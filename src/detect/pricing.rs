@@ -366,7 +366,6 @@ fn paired_with_price(text: &str, start: usize, end: usize, segments: &Segments) 
     !other_time_like && PRICE_WORD.is_match(&text[sentence_start..sentence_end])
 }
 
-/// Units after a number that make it something other than money.
 /// What may follow a grouped amount without a currency that is a price: the end, a
 /// mark or emoji, or a word that does not count something ("3.890 in de configurator").
 static GROUPED_AMOUNT_END: LazyLock<Regex> = LazyLock::new(|| {
@@ -375,6 +374,7 @@ static GROUPED_AMOUNT_END: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 
+/// Units after a number that make it something other than money.
 static UNIT_AFTER: LazyLock<Regex> = LazyLock::new(|| {
     re(
         r#"(?i)^\s*(?:%|"|''|(?:uur|u|h|hrs?|min|minuten|minutes|sec|km|m|cm|mm|kg|g|gram|l|liter|inch|gb|tb|mb|hz|khz|w|watt|v|mah|db|stuks?|pcs|x|keer|times|sterren|stars)(?-u:\b))"#,
@@ -1135,31 +1135,35 @@ fn price_at(
         let time_like = parsed.decimal_separator == Some('.')
             && parsed.value.trunc() <= 23.0
             && (parsed.value.fract() * 100.0).round() <= 59.0;
-        let verb_cue = || {
+        // The words before the amount within its clause: 24 bytes for a price cue, 48
+        // for a verb that sets a price. Read once, by whichever test below asks.
+        let before = || {
             let (clause_start, _) = segments.clause_bounds(number_start);
-            PRICE_VERB_CUE.is_match(window_before(text, number_start, 48, clause_start))
-        };
-        let cue = || {
-            let (clause_start, _) = segments.clause_bounds(number_start);
-            PRICE_CUE.is_match(window_before(text, number_start, 24, clause_start)) || verb_cue()
+            (
+                window_before(text, number_start, 24, clause_start),
+                window_before(text, number_start, 48, clause_start),
+            )
         };
         // Thousands written grouped (`3.890`, `12,500`) right after a verb that sets a
         // price ("staat nu op 3.890", "changed to 12,500"): written as an amount is.
         // Not a count: no noun follows ("3.890 bezoekers").
-        let grouped = parsed.decimal_separator.is_none()
-            && parsed.value >= 1000.0
-            && text[number_start..number_end].contains(['.', ','])
-            && GROUPED_AMOUNT_END.is_match(&text[end..]);
+        let grouped = || {
+            parsed.decimal_separator.is_none()
+                && parsed.value >= 1000.0
+                && text[number_start..number_end].contains(['.', ','])
+                && GROUPED_AMOUNT_END.is_match(&text[end..])
+        };
         // Without cents notation or grouping the amount is no price whatever the
         // words say, so the cue regexes are read only with one of them.
-        let priced = || {
-            if cents_notation {
-                (!time_like && cue()) || paired_with_price(text, number_start, end, segments)
-            } else {
-                verb_cue()
-            }
+        let priced = if cents_notation {
+            (!time_like && {
+                let (near, wide) = before();
+                PRICE_CUE.is_match(near) || PRICE_VERB_CUE.is_match(wide)
+            }) || paired_with_price(text, number_start, end, segments)
+        } else {
+            grouped() && PRICE_VERB_CUE.is_match(before().1)
         };
-        if !(cents_notation || grouped) || !priced() || UNIT_AFTER.is_match(&text[end..]) {
+        if !priced || UNIT_AFTER.is_match(&text[end..]) {
             return None;
         }
         implicit_currency = true;
