@@ -885,8 +885,11 @@ fn fold_leetspeak(text: &mut [u8]) {
             leet += usize::from(leet_letter(c).is_some());
             ats += usize::from(c == '@');
         }
+        // A mail or URL host goes on after the token: `x@intra.acme.nl`, and the
+        // `user@db-prod-01.acme.local` of a database URL, whose host an internal
+        // domain of the profile must still match.
         let is_handle_or_mail = ats > 0 && text[start] == b'@'
-            || ats == 1 && letters > 0 && text.get(end) == Some(&b'.');
+            || ats == 1 && letters > 0 && matches!(text.get(end), Some(b'.' | b'-'));
         if letters >= 2 && leet > 0 && leet < length && !is_handle_or_mail {
             for byte in &mut text[start..end] {
                 if let Some(letter) = leet_byte(*byte) {
