@@ -983,6 +983,8 @@ mod tests {
             ("a  b", "a b"),
             ("f*ck", "f*ck"),
             ("mail jan@zephyr.nl", "mail jan@zephyr.nl"),
+            // the user of a database URL stays apart from its host
+            ("rw:x@db-prod-01.acme.local", "rw:x@db-prod-01.acme.local"),
             ("ssst🤫 nog geheim", "ssst 🤫 nog geheim"),
             ("🤐🤐x", "🤐 🤐 x"),
             ("21:40 🙃🙃", "21:40 🙃 🙃"),
