@@ -955,6 +955,16 @@ static OTHER_NUMBER_LABELLED: LazyLock<Regex> = LazyLock::new(|| {
     .expect("valid labelled-number pattern")
 });
 
+/// A label of another number that the BSN was given in place of ("zijn BSN in de
+/// chat gezet ipv klantnummer: …", "leest zijn BSN voor als klantnummer"): it names
+/// what the number should have been, not what it is.
+static SUBSTITUTED_LABEL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(&format!(
+        r"(?i)\b(?:ipv|i\.p\.v\.?|in\s+plaats\s+van|instead\s+of|als|as)\s+(?:(?:zijn|haar|mijn|het|de|een|hun|the|his|her|my|their|a|an)\s+)?(?:{OTHER_NUMBER_WORDS})\w*"
+    ))
+    .expect("valid substituted-label pattern")
+});
+
 /// Sentence ends: `.`, `?` or `!` followed by white space.
 fn sentence_ends(text: &str) -> usize {
     text.as_bytes()
@@ -967,13 +977,18 @@ fn sentence_ends(text: &str) -> usize {
 /// bytes, with no label of another kind of number between it and the number.
 fn bsn_word_in_nearby_sentence(text: &str, start: usize, end: usize) -> bool {
     let label = before(text, start, 24);
-    if OTHER_NUMBER_RIGHT_BEFORE.is_match(label) && !BSN_CONTEXT.is_match(label) {
+    if OTHER_NUMBER_RIGHT_BEFORE.is_match(label)
+        && !BSN_CONTEXT.is_match(label)
+        && !SUBSTITUTED_LABEL.is_match(label)
+    {
         return false;
     }
     let ahead = before(text, start, BSN_SENTENCE_RADIUS);
     if let Some(word) = BSN_CONTEXT.find_iter(ahead).last() {
         let between = &ahead[word.end()..];
-        if sentence_ends(between) <= 2 && !OTHER_NUMBER_LABELLED.is_match(between) {
+        if sentence_ends(between) <= 2
+            && !OTHER_NUMBER_LABELLED.is_match(&SUBSTITUTED_LABEL.replace_all(between, ""))
+        {
             return true;
         }
     }
@@ -2235,6 +2250,12 @@ mod tests {
                 "Over mijn BSN zeg ik niks, wel het ordernummer: 123456782",
                 false,
             ),
+            // the BSN given in place of another number is still a BSN
+            (
+                "Klant zette zijn BSN in de chat ipv klantnummer: 123456782",
+                true,
+            ),
+            ("Hij leest zijn BSN voor als klantnummer 🤦 123456782", true),
             (
                 "Pakket 123456782 is onderweg. Geen idee waarom ze naar mijn BSN vroegen.",
                 false,
