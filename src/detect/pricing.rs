@@ -425,6 +425,11 @@ const PER_OWN_PRICE: &[&str] = &[
     "kid",
     "deelnemer",
     "participant",
+    // a school trip is sold per pupil
+    "leerling",
+    "scholier",
+    "student",
+    "pupil",
     "gast",
     "guest",
     "volwassene",
@@ -1543,7 +1548,26 @@ fn about_something_else(
     let region_start = product_clause_start.min(price_clause_start);
     let region_end = product_clause_end.max(price_clause_end);
     let region = &text[region_start..region_end];
-    SECOND_HAND.is_match(region) || (PERSONAL.is_match(region) && SELLING.is_match(region))
+    // A word of a catalogue name is the product's own: the "refurb" of "Kroon Classic
+    // refurb stadsfiets" says what the company sells, not that this unit is used; and
+    // where the catalogue sells the product refurbished, "refurbished" says no more.
+    let in_a_name = |at: usize| {
+        products
+            .iter()
+            .any(|mention| mention.start <= at && at < mention.end)
+    };
+    let sold_as_used = || {
+        catalogue.get(product.product_index).is_some_and(|entry| {
+            std::iter::once(&entry.name)
+                .chain(&entry.aliases)
+                .any(|name| SECOND_HAND.is_match(name))
+        })
+    };
+    let second_hand = SECOND_HAND
+        .find_iter(region)
+        .any(|word| !in_a_name(region_start + word.start()))
+        && !sold_as_used();
+    second_hand || (PERSONAL.is_match(region) && SELLING.is_match(region))
 }
 
 /// Reports pricing leaks in `text` into `out`.
