@@ -2319,6 +2319,9 @@ mod tests {
         ("Reistegoed", 500.0),
         ("Carrara Bianco 60x60", 45.0),
         ("Huiswijn Rood BIB 10L", 89.0),
+        ("Stadsfiets refurb", 349.0),
+        ("Stadsfiets", 349.0),
+        ("Rome Antiek", 489.0),
     ];
 
     /// Catalogue names longer than the mention, where a test needs them.
@@ -2326,6 +2329,7 @@ mod tests {
         ("LP-4", "Snelpak Labelprinter LP-4"),
         ("Warmtekracht 8", "Zonnewerf Warmtekracht 8 warmtepomp"),
         ("Reistegoed", "Reistegoed cadeaukaart 500"),
+        ("Stadsfiets", "Stadsfiets refurb"),
     ];
 
     /// The profile's products for `CATALOGUE`, in its order.
@@ -2677,6 +2681,14 @@ mod tests {
             ),
             ("Te koop: Vista 55, 2 jaar oud, €450", NONE),
             ("Refurbished Nimbus 14 voor €550", NONE),
+            // "refurb" in the catalogue's own name, or a product sold refurbished
+            ("Stadsfiets refurb nu voor maar €34,90", BELOW),
+            (
+                "Our refurbished Stadsfiets is going for €34,90 this week",
+                BELOW,
+            ),
+            // a school trip is sold per pupil
+            ("Rome Antiek, 6 days, now just €69 per student!", BELOW),
             (
                 "LG and Samsung OLEDs are €699 this week, the Vista 55 is still at full price.",
                 NONE,
