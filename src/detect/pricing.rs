@@ -1548,14 +1548,9 @@ fn about_something_else(
     let region_start = product_clause_start.min(price_clause_start);
     let region_end = product_clause_end.max(price_clause_end);
     let region = &text[region_start..region_end];
-    // A word of a catalogue name is the product's own: the "refurb" of "Kroon Classic
-    // refurb stadsfiets" says what the company sells, not that this unit is used; and
-    // where the catalogue sells the product refurbished, "refurbished" says no more.
-    let in_a_name = |at: usize| {
-        products
-            .iter()
-            .any(|mention| mention.start <= at && at < mention.end)
-    };
+    // Where the catalogue itself sells the product refurbished ("Kroon Classic refurb
+    // stadsfiets"), a second-hand word says nothing of this unit: it is the company's
+    // own product at the company's own price.
     let sold_as_used = || {
         catalogue.get(product.product_index).is_some_and(|entry| {
             std::iter::once(&entry.name)
@@ -1563,11 +1558,8 @@ fn about_something_else(
                 .any(|name| SECOND_HAND.is_match(name))
         })
     };
-    let second_hand = SECOND_HAND
-        .find_iter(region)
-        .any(|word| !in_a_name(region_start + word.start()))
-        && !sold_as_used();
-    second_hand || (PERSONAL.is_match(region) && SELLING.is_match(region))
+    (SECOND_HAND.is_match(region) && !sold_as_used())
+        || (PERSONAL.is_match(region) && SELLING.is_match(region))
 }
 
 /// Reports pricing leaks in `text` into `out`.
